@@ -1,0 +1,1 @@
+"""Audit trail: one record for every state change and every allowed or denied request."""

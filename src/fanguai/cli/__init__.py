@@ -1,0 +1,1 @@
+"""The ``fanguai`` command line: one module per command group."""

@@ -1,0 +1,29 @@
+"""Entry point of the ``fanguai`` command; each group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from fanguai.cli import db as db_cli
+from fanguai.cli import demo as demo_cli
+from fanguai.cli import serve as serve_cli
+from fanguai.cli import users as users_cli
+from fanguai.geo import cli as geo_cli
+from fanguai.plan import cli as plan_cli
+
+app = typer.Typer(
+    name="fanguai",
+    help="反拐 — Jiangsu anti-trafficking joint conference platform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+app.add_typer(demo_cli.app, name="demo")
+app.add_typer(geo_cli.app, name="geo")
+app.add_typer(plan_cli.app, name="plan")
+app.add_typer(users_cli.app, name="users")
+serve_cli.register(app)
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Shared mechanisms: actors, actions (one transaction + one audit record), the clock."""

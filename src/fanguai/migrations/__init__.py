@@ -1,0 +1,1 @@
+"""Alembic migrations (reviewed by hand; data changes in their own revisions)."""

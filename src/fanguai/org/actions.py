@@ -1,0 +1,58 @@
+"""State changes of the organisation subject, each one audited transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fanguai.core.actions import action
+from fanguai.core.actor import Actor
+from fanguai.errors import Conflict, Forbidden, InvalidInput
+from fanguai.org.models import Role, User
+from fanguai.org.schemas import UserCreate
+from fanguai.org.service import get_unit_by_code
+from fanguai.security.passwords import hash_password
+from fanguai.security.roles import ADMIN_ROLES, ROLES
+from fanguai.security.scope import covers
+
+
+def _check_roles(roles: list[str]) -> None:
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise InvalidInput(f"unknown role(s): {', '.join(unknown)}", field="roles")
+    if len(set(roles) & ADMIN_ROLES) > 1:
+        raise InvalidInput(
+            "an account may hold at most one of sys_admin, sec_admin, audit_admin", field="roles"
+        )
+    if set(roles) & ADMIN_ROLES and set(roles) - ADMIN_ROLES:
+        raise InvalidInput("admin roles cannot be combined with business roles", field="roles")
+
+
+def create_user(session: Session, *, actor: Actor, data: UserCreate) -> User:
+    """Create a staff user in a unit, with roles (operators on the CLI, or the system admin)."""
+    with action(session, actor, "org.create_user", object_type="user",
+                detail={"username": data.username, "unit": data.unit_code,
+                        "roles": sorted(data.roles)}) as act:
+        if actor.kind == "user":
+            if not actor.can("users.manage"):
+                raise Forbidden("permission 'users.manage' required")
+            if set(data.roles) - ADMIN_ROLES:
+                raise Forbidden("the system admin cannot grant business roles")
+        _check_roles(data.roles)
+        unit = get_unit_by_code(session, code=data.unit_code)
+        if actor.kind == "user" and not covers(actor, unit.division_code):
+            raise InvalidInput(f"unknown unit code {data.unit_code!r}", field="unit_code")
+        exists = session.execute(
+            select(User.id).where(User.username == data.username)
+        ).first()
+        if exists is not None:
+            raise Conflict(f"user name {data.username!r} already exists", field="username")
+        roles = [session.get(Role, code) for code in sorted(set(data.roles))]
+        user = User(
+            username=data.username, display_name=data.display_name, unit=unit,
+            password_hash=hash_password(data.password), roles=[r for r in roles if r],
+        )
+        session.add(user)
+        session.flush()
+        act.object_id = user.public_id
+    return user

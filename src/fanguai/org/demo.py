@@ -1,0 +1,62 @@
+"""Demo personas (named staff users across units, levels and departments)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fanguai.core.actor import Actor
+from fanguai.demo import DemoReport, register
+from fanguai.org.actions import create_user
+from fanguai.org.models import User
+from fanguai.org.schemas import UserCreate
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A demo staff user: who they are and what they show."""
+
+    username: str
+    display_name: str
+    unit_code: str
+    roles: tuple[str, ...]
+    about: str
+
+
+# Demo passwords are public by design (printed at start); demo mode never runs on real data.
+DEMO_PASSWORD = "Fanguai-Demo-2026!"
+
+PERSONAS: tuple[Persona, ...] = (
+    Persona("gusu.police", "李明", "320508-GA", ("police_officer",), "姑苏区公安局民警"),
+    Persona("gusu.chief", "王强", "320508-GA", ("supervisor",), "姑苏区公安局负责人"),
+    Persona("wuzhong.police", "赵磊", "320506-GA", ("police_officer",), "吴中区公安局民警（兄弟县区）"),
+    Persona("suzhou.police", "陈静", "320500-GA", ("supervisor",), "苏州市公安局负责人"),
+    Persona("suzhou.dna", "周华", "320500-GA", ("dna_analyst",), "苏州市公安局DNA实验室"),
+    Persona("gusu.civil", "刘芳", "320508-MZ", ("caseworker",), "姑苏区民政局社工"),
+    Persona("gusu.edu", "孙丽", "320508-JY", ("sector_officer",), "姑苏区教育局"),
+    Persona("nanjing.police", "吴刚", "320100-GA", ("police_officer",), "南京市公安局民警（其他城市）"),
+    Persona("jiangsu.office", "郑伟", "320000-FGB", ("office_staff",), "省联席会议办公室"),
+    Persona("jiangsu.edu.liaison", "冯雪", "320000-JY", ("liaison",), "省教育厅联络员"),
+    Persona("sysadmin", "系统管理员", "320000-GA", ("sys_admin",), "系统管理员"),
+    Persona("secadmin", "安全管理员", "320000-GA", ("sec_admin",), "安全管理员"),
+    Persona("auditor", "审计管理员", "320000-GA", ("audit_admin",), "审计管理员"),
+)
+
+
+@register("org.personas", order=10)
+def load_personas(session: Session, actor: Actor, report: DemoReport) -> None:
+    """Create the demo personas that do not exist yet."""
+    existing = set(session.execute(select(User.username)).scalars())
+    session.rollback()
+    added = 0
+    for p in PERSONAS:
+        report.credentials.append((p.username, DEMO_PASSWORD, p.about))
+        if p.username in existing:
+            continue
+        create_user(session, actor=actor, data=UserCreate(
+            username=p.username, display_name=p.display_name, unit_code=p.unit_code,
+            password=DEMO_PASSWORD, roles=list(p.roles)))
+        added += 1
+    report.added["personas"] = added

@@ -1,0 +1,1 @@
+"""Authentication, sessions, roles and permissions, access scope."""

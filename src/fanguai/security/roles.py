@@ -1,0 +1,60 @@
+"""Roles and the permissions they grant. Scope (which rows) is decided in fanguai.security.scope.
+
+The three admin roles (三权分立) grant only their own admin work: none of them reads case, DNA
+or victim data, and no account may hold two of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RoleDef:
+    """A role's code, Chinese name and permissions."""
+
+    code: str
+    name: str
+    permissions: frozenset[str]
+    is_admin: bool = False
+
+
+# What every staff member may look at: reference data and the plan.
+_STAFF_BASE = frozenset({"home.view", "divisions.read", "units.read", "measures.read"})
+
+ROLES: dict[str, RoleDef] = {
+    r.code: r
+    for r in (
+        RoleDef("police_officer", "公安民警", _STAFF_BASE),
+        RoleDef("dna_analyst", "DNA检验人员", _STAFF_BASE),
+        RoleDef("caseworker", "民政社工", _STAFF_BASE),
+        RoleDef("sector_officer", "行业部门工作人员", _STAFF_BASE),
+        RoleDef("liaison", "联络员", _STAFF_BASE),
+        RoleDef("supervisor", "单位负责人", _STAFF_BASE | {"users.read"}),
+        RoleDef("office_staff", "联席会议办公室", _STAFF_BASE | {"users.read"}),
+        RoleDef("viewer", "只读人员", _STAFF_BASE),
+        RoleDef(
+            "sys_admin", "系统管理员",
+            frozenset({"home.view", "divisions.read", "units.read", "users.read", "users.manage"}),
+            is_admin=True,
+        ),
+        RoleDef(
+            "sec_admin", "安全管理员",
+            frozenset({"home.view", "users.read", "roles.assign"}),
+            is_admin=True,
+        ),
+        RoleDef("audit_admin", "审计管理员", frozenset({"home.view", "audit.read"}), is_admin=True),
+    )
+}
+
+ADMIN_ROLES = frozenset(code for code, r in ROLES.items() if r.is_admin)
+
+
+def permissions_for(role_codes: frozenset[str] | set[str]) -> frozenset[str]:
+    """The union of the permissions of the given roles (unknown codes grant nothing)."""
+    granted: set[str] = set()
+    for code in role_codes:
+        role = ROLES.get(code)
+        if role is not None:
+            granted |= role.permissions
+    return frozenset(granted)

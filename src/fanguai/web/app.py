@@ -1,0 +1,129 @@
+"""The FastAPI application: middleware, error mapping, routers, static files."""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from fanguai.core.context import new_request_id, request_id_var, source_var
+from fanguai.db import Database
+from fanguai.errors import DomainError, NotAuthenticated
+from fanguai.settings import Settings, get_settings
+from fanguai.web.i18n import translate
+from fanguai.web.templating import render
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(self)",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    """Request ID, source, body size limit and security headers for every response."""
+
+    def __init__(self, app, max_request_bytes: int) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(app)
+        self.max_request_bytes = max_request_bytes
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        rid = new_request_id()
+        request_id_var.set(rid)
+        source_var.set("api" if _is_api(request) else "web")
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_request_bytes):
+            response: Response = JSONResponse(
+                {"error": "payload_too_large",
+                 "message": f"request body over {self.max_request_bytes} bytes"},
+                status_code=413,
+            )
+        else:
+            response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _error_response(request: Request, exc: DomainError) -> Response:
+    if _is_api(request):
+        body = {"error": exc.code, "message": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        return JSONResponse(body, status_code=exc.status_code)
+    if isinstance(exc, NotAuthenticated):
+        target = request.url.path
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    key = {404: "error.not_found", 403: "error.forbidden"}.get(exc.status_code, "error.invalid")
+    return render(request, "error.html", {"title": translate(key), "status": exc.status_code},
+                  status_code=exc.status_code)
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the application for ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+    settings.check_for_production()
+    db = db or Database.from_url(
+        settings.effective_database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    app = FastAPI(title="fanguai 反拐", version="0.1.0", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.db = db
+    app.add_middleware(RequestContextMiddleware, max_request_bytes=settings.max_request_bytes)
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(request: Request, exc: DomainError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg")}
+            for e in exc.errors()
+        ]
+        if _is_api(request):
+            return JSONResponse({"error": "invalid_input", "errors": errors}, status_code=422)
+        return render(request, "error.html", {"title": translate("error.invalid"),
+                                              "status": 422}, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    async def _db_unavailable(request: Request, exc: OperationalError) -> Response:
+        log.error("database error: %s", type(exc.orig).__name__ if exc.orig else "unknown")
+        return JSONResponse({"error": "unavailable", "message": "database unavailable"},
+                            status_code=503, headers={"Retry-After": "5"})
+
+    from fanguai.geo import pages as geo_pages
+    from fanguai.org import api as org_api
+    from fanguai.org import pages as org_pages
+    from fanguai.plan import api as plan_api
+    from fanguai.plan import pages as plan_pages
+    from fanguai.web import pages as core_pages
+
+    for module in (core_pages, org_pages, plan_pages, geo_pages, org_api, plan_api):
+        app.include_router(module.router)
+
+    static_dir = Path(str(resources.files("fanguai.web") / "static"))
+    app.mount("/static", StaticFiles(directory=static_dir), name="static")
+    return app
