@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import MetaData, String, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -120,9 +120,21 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000, echo: bool = 
 class Database:
     """An engine and its session factory."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, bind: Engine | Connection | None = None) -> None:
         self.engine = engine
-        self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+        if isinstance(bind, Connection):
+            # Tests: every session joins the connection's outer transaction through savepoints,
+            # so commits inside actions are rolled back with the test.
+            self.sessionmaker = sessionmaker(
+                bind=bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+        else:
+            self.sessionmaker = sessionmaker(bind=bind or engine, expire_on_commit=False)
+
+    @classmethod
+    def bound_to(cls, connection: Connection) -> Database:
+        """A database whose sessions run inside ``connection``'s transaction (for tests)."""
+        return cls(connection.engine, bind=connection)
 
     @classmethod
     def from_url(cls, url: str, *, sqlite_busy_timeout_ms: int = 10_000) -> Database:

@@ -76,7 +76,8 @@ def measures(
     if unit:
         rows = [r for r in rows if unit in r.lead_units or unit in r.cooperating_units]
     if json_out:
-        echo_json([r.model_dump(exclude_none=True) for r in rows])
+        # ``parent`` is part of the contract even when null; ``id`` only exists in the database.
+        echo_json([r.model_dump(exclude={"id"} if r.id is None else set()) for r in rows])
         return
     for r in rows:
         indent = "  " * (r.level - 1)

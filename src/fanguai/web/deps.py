@@ -116,4 +116,15 @@ def declared_permission(dependant: Any) -> Permission | None:
     return None
 
 
+def iter_api_routes(app: Any) -> Iterator[tuple[str, str, Any]]:
+    """Every (method, full path, route) the app serves, through included routers too."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute):
+            for method in sorted(route.methods - {"HEAD"}):
+                yield method, ctx.path or route.path, route
+
+
 __all__ = ["DomainError", "Permission", "declared_permission", "get_session", "public", "require"]

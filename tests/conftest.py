@@ -1,0 +1,114 @@
+"""Shared fixtures: one migrated database per run (SQLite by default, PostgreSQL when
+FANGUAI_TEST_DATABASE_URL is set), each test in a transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("FANGUAI_ARGON2_PROFILE", "fast")  # before fanguai.security is imported
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from fanguai import migrate
+from fanguai.core.actor import cli_actor
+from fanguai.db import Database, make_engine
+from fanguai.demo import load_all
+from fanguai.reference import ensure_reference_data
+from fanguai.settings import Settings
+
+PASSWORD = "Fanguai-Demo-2026!"
+
+
+def test_database_url(tmp_dir: Path) -> str:
+    return os.environ.get("FANGUAI_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
+
+
+test_database_url.__test__ = False  # type: ignore[attr-defined]
+
+
+def _reset_postgres(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    url = test_database_url(tmp_path_factory.mktemp("db"))
+    engine = make_engine(url)
+    if make_url(url).get_backend_name() == "postgresql":
+        _reset_postgres(engine)
+    migrate.upgrade(engine)
+    base = Database(engine)
+    with base.session() as session:
+        ensure_reference_data(session, actor=cli_actor("tests"))
+        load_all(session, actor=cli_actor("tests"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    outer = conn.begin()
+    try:
+        yield conn
+    finally:
+        if outer.is_active:
+            outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def db(connection: Connection) -> Database:
+    return Database.bound_to(connection)
+
+
+@pytest.fixture
+def session(db: Database):  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        yield s
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(demo=False, secret_key="test-secret-key-0123456789abcdefghijkl",
+                    cookie_secure=True)
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    from fanguai.web.app import create_app
+
+    return create_app(settings, db=db)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="https://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def login(app):  # type: ignore[no-untyped-def]
+    """``login("gusu.police")`` → a client logged in as that persona (csrf in ``.csrf``)."""
+    clients: list[TestClient] = []
+
+    def _login(username: str, password: str = PASSWORD) -> TestClient:
+        c = TestClient(app, base_url="https://testserver")
+        clients.append(c)
+        r = c.post("/api/session", json={"username": username, "password": password})
+        assert r.status_code == 201, r.text
+        c.csrf = r.json()["csrf_token"]  # type: ignore[attr-defined]
+        c.headers["X-CSRF-Token"] = c.csrf  # type: ignore[attr-defined]
+        return c
+
+    yield _login
+    for c in clients:
+        c.close()

@@ -1,0 +1,108 @@
+"""Every route declares its permission; every writing route goes through an action."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import APIRouter, Depends
+from fastapi.routing import APIRoute
+from sqlalchemy import func, select
+
+from fanguai.audit.models import AuditEvent
+from fanguai.core.actions import WriteOutsideAction
+from fanguai.org.models import Unit
+from fanguai.web.deps import declared_permission, get_session, iter_api_routes, require
+
+# Written by hand: the only routes anyone may call without logging in.
+PUBLIC_ROUTES = {
+    ("GET", "/healthz"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/session"),
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class _R:
+    def __init__(self, path, route):  # type: ignore[no-untyped-def]
+        self.path, self.dependant = path, route.dependant
+
+
+def _routes(app):  # type: ignore[no-untyped-def]
+    routes = [(m, _R(p, r)) for m, p, r in iter_api_routes(app)]
+    assert len(routes) > 15  # the walk itself must see the app's routes
+    return routes
+
+
+def test_every_route_declares_a_permission(app) -> None:  # type: ignore[no-untyped-def]
+    undeclared = [f"{m} {r.path}" for m, r in _routes(app) if declared_permission(r.dependant) is None]
+    assert undeclared == []
+
+
+def test_public_routes_are_exactly_the_allow_list(app) -> None:  # type: ignore[no-untyped-def]
+    public = {(m, r.path) for m, r in _routes(app) if declared_permission(r.dependant).permission is None}
+    assert public == PUBLIC_ROUTES
+
+
+def test_the_only_other_routes_are_static_files_and_the_schema(app) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.routing import iter_route_contexts
+
+    others = {ctx.path for ctx in iter_route_contexts(app.routes)
+              if not isinstance(ctx.original_route, APIRoute)}
+    assert others == {"/static", "/openapi.json"}
+
+
+def _audit_count(session) -> int:  # type: ignore[no-untyped-def]
+    return session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+
+
+def _call_login_form(client, login):  # type: ignore[no-untyped-def]
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    return client.post("/login", data={"username": "gusu.police", "password": "wrong-password-1",
+                                       "csrf_token": token, "next": "/"})
+
+
+def _call_logout(client, login):  # type: ignore[no-untyped-def]
+    c = login("gusu.police")
+    return c.post("/logout", data={"csrf_token": c.csrf}, follow_redirects=False)
+
+
+def _call_api_session(client, login):  # type: ignore[no-untyped-def]
+    return client.post("/api/session", json={"username": "gusu.police",
+                                              "password": "Fanguai-Demo-2026!"})
+
+
+# One example call for every state-changing route; a new route without an example fails below.
+WRITE_EXAMPLES = {
+    ("POST", "/login"): _call_login_form,
+    ("POST", "/logout"): _call_logout,
+    ("POST", "/api/session"): _call_api_session,
+}
+
+
+def test_every_writing_route_has_an_example_here(app) -> None:  # type: ignore[no-untyped-def]
+    writing = {(m, r.path) for m, r in _routes(app) if m in UNSAFE}
+    assert writing == set(WRITE_EXAMPLES)
+
+
+@pytest.mark.parametrize("route", sorted(WRITE_EXAMPLES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_every_writing_route_leaves_an_audit_record(route, client, login, session) -> None:  # type: ignore[no-untyped-def]
+    before = _audit_count(session)
+    response = WRITE_EXAMPLES[route](client, login)
+    assert response.status_code < 500
+    assert _audit_count(session) > before
+
+
+def test_a_route_that_writes_without_an_action_fails(app, login) -> None:  # type: ignore[no-untyped-def]
+    router = APIRouter()
+
+    @router.post("/api/test-sneaky-write")
+    def sneaky(actor=require("home.view"), session=Depends(get_session)):  # type: ignore[no-untyped-def]
+        session.execute(select(Unit).where(Unit.code == "320508-GA")).scalar_one().name = "x"
+        session.commit()
+        return {}
+
+    app.include_router(router)
+    c = login("gusu.police")
+    with pytest.raises(WriteOutsideAction):
+        c.post("/api/test-sneaky-write")
