@@ -1,0 +1,100 @@
+"""A real server on loopback with a demo database, and headless Debian Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("FANGUAI_REQUIRE_BROWSER"):
+            pytest.fail("FANGUAI_REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from fanguai import migrate
+    from fanguai.core.actor import cli_actor
+    from fanguai.db import Database
+    from fanguai.demo import load_all
+    from fanguai.reference import ensure_reference_data
+    from fanguai.settings import Settings
+    from fanguai.web.app import create_app
+
+    path = tmp_path_factory.mktemp("live") / "demo.sqlite3"
+    db = Database.from_url(f"sqlite:///{path}")
+    migrate.upgrade(db.engine)
+    with db.session() as session:
+        ensure_reference_data(session, actor=cli_actor("tests"))
+        load_all(session, actor=cli_actor("tests"))
+    app = create_app(Settings(demo=True, database_url=f"sqlite:///{path}"), db=db)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=chromium_path, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    ARTIFACTS.mkdir(parents=True)
+    return ARTIFACTS
