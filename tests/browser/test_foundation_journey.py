@@ -24,8 +24,10 @@ def test_an_officer_logs_in_and_browses_the_catalogue_and_the_map(page, live_ser
 
     page.select_option("select[name=unit]", label="省教育厅")
     page.select_option("select[name=role]", value="lead")
-    page.click("form.filters button[type=submit]")
-    page.wait_for_load_state()
+    # htmx swaps the results in place and puts the filters into the address bar.
+    page.wait_for_url("**/measures?*role=lead*")
+    page.locator("ol.catalogue li").first.wait_for()
+    page.wait_for_function("() => document.querySelectorAll('ol.catalogue li').length < 68")
     codes = page.locator("ol.catalogue a.code").all_inner_texts()
     assert "二(三)2(1)" in codes and "二(一)1" not in codes
     page.locator("a.code", has_text="二(三)2(1)").click()
