@@ -45,6 +45,19 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(2 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"
 
+    # Security profile (see docs/security.md).
+    password_profile: str = Field("cn-mlps3", pattern="^(cn-mlps3|nist)$")
+    password_rotation_days: int = Field(90, ge=0, description="0: no rotation (nist profile)")
+    dormant_after_days: int = Field(90, ge=1, description="Disable accounts unused this long.")
+    mfa_required: bool = Field(True, description="TOTP second factor for every staff role.")
+    # Key store: key encryption keys and per-subject data keys, apart from the main database,
+    # so that a database backup without the key store is unreadable.
+    keystore_url: str = Field("", description="SQLAlchemy URL; empty: <data_dir>/keys/keystore.sqlite3")
+    master_key_file: Path | None = Field(
+        None, description="File holding the master key that protects KEKs in the software provider."
+    )
+    audit_retention_months: int = Field(12, ge=6, description="Online audit retention (>= 6 months).")
+
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:
         if self.secret_key_file is not None:
@@ -62,6 +75,13 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'fanguai.sqlite3').as_posix()}"
+
+    @property
+    def effective_keystore_url(self) -> str:
+        """The key store URL, defaulting to ``<data_dir>/keys/keystore.sqlite3``."""
+        if self.keystore_url:
+            return self.keystore_url
+        return f"sqlite:///{(self.data_dir / 'keys' / 'keystore.sqlite3').as_posix()}"
 
     def check_for_production(self) -> None:
         """Refuse placeholder secrets outside demo mode."""
