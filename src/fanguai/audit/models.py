@@ -30,6 +30,9 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(16))  # success | denied | failed
     source: Mapped[str] = mapped_column(String(16))  # web | api | cli | system
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # Staff requests: the client address; anonymous requests: a keyed hash of it.
+    client: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[str] = mapped_column(String(8), default="normal")  # normal | high
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     message: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
@@ -44,3 +47,24 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditAnchor(Base):
+    """Where the online chain starts after older rows were archived and purged (one row)."""
+
+    __tablename__ = "audit_anchor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purged_upto_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    row_hash: Mapped[str] = mapped_column(String(64))
+    archive_sha: Mapped[str] = mapped_column(String(64))
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditPurgePermit(Base):
+    """Present only inside the purge action: the append-only triggers let deletes through."""
+
+    __tablename__ = "audit_purge_permit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upto_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))

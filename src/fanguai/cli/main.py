@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from fanguai.cli import audit as audit_cli
 from fanguai.cli import db as db_cli
 from fanguai.cli import demo as demo_cli
 from fanguai.cli import serve as serve_cli
@@ -18,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(audit_cli.app, name="audit")
 app.add_typer(db_cli.app, name="db")
 app.add_typer(demo_cli.app, name="demo")
 app.add_typer(geo_cli.app, name="geo")

@@ -26,7 +26,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from fanguai.audit import service as audit
 from fanguai.core.actor import Actor
-from fanguai.core.context import request_id_var, source_var
+from fanguai.core.context import client_var, mark_audited, request_id_var, source_var
 from fanguai.errors import DomainError, Forbidden, NotAuthenticated, NotFound
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class ActionContext:
     object_type: str | None = None
     object_id: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    priority: str = "normal"
 
 
 def _outcome_for(exc: BaseException) -> str:
@@ -86,12 +87,13 @@ def action(
     try:
         yield ctx
         session.flush()
-        audit.append(
+        event = audit.append(
             session, actor=actor, action=name, outcome="success", source=source,
             object_type=ctx.object_type, object_id=ctx.object_id, request_id=request_id,
-            detail=ctx.detail,
+            detail=ctx.detail, client=client_var.get(), priority=ctx.priority,
         )
         session.commit()
+        mark_audited(event.seq)
     except BaseException as exc:
         session.rollback()
         session.info.pop(ACTION_KEY, None)
@@ -109,12 +111,13 @@ def _record_refusal(
     message = exc.message if isinstance(exc, DomainError) else type(exc).__name__
     try:
         session.connection(execution_options={"sqlite_immediate": True})
-        audit.append(
+        event = audit.append(
             session, actor=ctx.actor, action=ctx.name, outcome=_outcome_for(exc), source=source,
             object_type=ctx.object_type, object_id=ctx.object_id, request_id=request_id,
-            detail=ctx.detail, message=message,
+            detail=ctx.detail, message=message, client=client_var.get(), priority=ctx.priority,
         )
         session.commit()
+        mark_audited(event.seq)
     except Exception:  # the original error is what the caller must see
         session.rollback()
         log.exception("could not record the refusal of action %s", ctx.name)
@@ -130,17 +133,23 @@ def record(
     object_id: str | None = None,
     detail: dict[str, Any] | None = None,
     message: str | None = None,
+    priority: str = "normal",
 ) -> None:
     """Commit a stand-alone audit event (a read of a sensitive record, a denied request)."""
     if session.in_transaction():
         session.rollback()
     session.connection(execution_options={"sqlite_immediate": True})
-    audit.append(
-        session, actor=actor, action=name, outcome=outcome, source=source_var.get(),
-        object_type=object_type, object_id=object_id, request_id=request_id_var.get(),
-        detail=detail, message=message,
-    )
-    session.commit()
+    try:
+        event = audit.append(
+            session, actor=actor, action=name, outcome=outcome, source=source_var.get(),
+            object_type=object_type, object_id=object_id, request_id=request_id_var.get(),
+            detail=detail, message=message, client=client_var.get(), priority=priority,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    mark_audited(event.seq)
 
 
 def _write_allowed(session: Session) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from importlib import resources
 from pathlib import Path
@@ -13,7 +15,17 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from fanguai.core.context import new_request_id, request_id_var, source_var
+from starlette.concurrency import run_in_threadpool
+
+from fanguai.core import actions
+from fanguai.core.actor import ANONYMOUS, Actor
+from fanguai.core.context import (
+    audit_marks_var,
+    client_var,
+    new_request_id,
+    request_id_var,
+    source_var,
+)
 from fanguai.db import Database
 from fanguai.errors import DomainError, NotAuthenticated
 from fanguai.settings import Settings, get_settings
@@ -39,8 +51,29 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+UNAUDITED_PREFIXES = ("/static/", "/healthz")
+
+
+def _outcome(status: int) -> str:
+    if status < 400:
+        return "success"
+    if status in (401, 403, 404):
+        return "denied"  # 404 too: out of scope and missing look alike, in the log as well
+    return "failed"
+
+
+def _client(request: Request, actor: Actor, secret: str) -> str | None:
+    host = request.client.host if request.client else None
+    if host is None:
+        return None
+    if actor.is_user:
+        return host
+    # Anonymous callers are not identified in the audit log: a keyed hash, enough to see floods.
+    return "h:" + hmac.new(secret.encode(), host.encode(), hashlib.sha256).hexdigest()[:24]
+
+
 class RequestContextMiddleware(BaseHTTPMiddleware):
-    """Request ID, source, body size limit and security headers for every response."""
+    """Request ID, source, body size limit, security headers and the request audit record."""
 
     def __init__(self, app, max_request_bytes: int) -> None:  # type: ignore[no-untyped-def]
         super().__init__(app)
@@ -50,6 +83,10 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         rid = new_request_id()
         request_id_var.set(rid)
         source_var.set("api" if _is_api(request) else "web")
+        marks: list[int] = []
+        audit_marks_var.set(marks)
+        secret = request.app.state.settings.secret_key.get_secret_value()
+        client_var.set(request.client.host if request.client else None)
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_request_bytes):
             response: Response = JSONResponse(
@@ -59,12 +96,32 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             )
         else:
             response = await call_next(request)
+        if not marks and not request.url.path.startswith(UNAUDITED_PREFIXES):
+            actor: Actor = getattr(request.state, "actor", ANONYMOUS)
+            client_var.set(_client(request, actor, secret))
+            try:
+                await run_in_threadpool(self._record, request, actor, response.status_code)
+            except Exception:
+                # Fail closed (C6): no audit record, no answer.
+                log.exception("audit write failed; refusing the response")
+                response = JSONResponse({"error": "unavailable",
+                                         "message": "audit log unavailable"}, status_code=503)
         response.headers["X-Request-ID"] = rid
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+    @staticmethod
+    def _record(request: Request, actor: Actor, status: int) -> None:
+        with request.app.state.db.session() as session:
+            actions.record(
+                session, actor, f"http.{request.method.lower()}", outcome=_outcome(status),
+                object_type="route", object_id=request.url.path[:64],
+                detail={"status": status},
+            )
 
 
 def _error_response(request: Request, exc: DomainError) -> Response:

@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fanguai.core import actions
 from fanguai.core.actor import ANONYMOUS, Actor
+from fanguai.core.context import client_var
 from fanguai.errors import DomainError, Forbidden, NotAuthenticated
 from fanguai.security import service as auth
 
@@ -72,6 +73,8 @@ class Permission:
             except NotAuthenticated:
                 actor, row = ANONYMOUS, None
         request.state.actor = actor
+        if actor.is_user:
+            client_var.set(request.client.host if request.client else None)
         if self.permission is None:
             return actor
         if row is None:
