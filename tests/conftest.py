@@ -22,7 +22,7 @@ from fanguai.demo import load_all
 from fanguai.reference import ensure_reference_data
 from fanguai.settings import Settings
 
-PASSWORD = "Fanguai-Demo-2026!"
+PASSWORD = "Demo-Persona#2026"
 
 
 def test_database_url(tmp_dir: Path) -> str:
@@ -39,7 +39,28 @@ def _reset_postgres(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def field_crypto(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A key store of the test run's own (separate from the database, as in production)."""
+    from fanguai.crypto.fields import FieldCrypto
+    from fanguai.crypto.keystore import KeyStore
+    from fanguai.crypto.provider import get_provider
+    from fanguai.security.crypto_runtime import use_field_crypto
+
+    provider = get_provider()
+    path = tmp_path_factory.mktemp("keys") / "keystore.sqlite3"
+    keystore = KeyStore(
+        f"sqlite:///{path}", master_key=provider.random_bytes(16), provider=provider
+    )
+    keystore.initialise()
+    crypto = FieldCrypto(keystore, provider)
+    use_field_crypto(crypto)
+    yield crypto
+    use_field_crypto(None)
+    keystore.close()
+
+
+@pytest.fixture(scope="session")
+def engine(tmp_path_factory: pytest.TempPathFactory, field_crypto) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     url = test_database_url(tmp_path_factory.mktemp("db"))
     engine = make_engine(url)
     if make_url(url).get_backend_name() == "postgresql":
@@ -78,8 +99,9 @@ def session(db: Database):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(demo=False, secret_key="test-secret-key-0123456789abcdefghijkl",
-                    cookie_secure=True)
+    return Settings(
+        demo=False, secret_key="test-secret-key-0123456789abcdefghijkl", cookie_secure=True
+    )
 
 
 @pytest.fixture
@@ -95,18 +117,45 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield c
 
 
+def totp_code(db: Database, crypto, username: str) -> str:  # type: ignore[no-untyped-def]
+    """A code the persona's authenticator would show that the server has not seen used yet."""
+    from sqlalchemy import select
+
+    from fanguai.db import utcnow
+    from fanguai.org.models import User
+    from fanguai.security import totp
+
+    with db.session() as s:
+        user = s.execute(select(User).where(User.username == username)).scalar_one()
+        secret = crypto.decrypt(
+            user.totp_secret,
+            subject_id=f"user:{user.public_id}",
+            table="staff_user",
+            column="totp_secret",
+            row_id=user.public_id,
+        )
+        last = user.totp_last_step
+    now = totp.time_step(utcnow())
+    step = now if last is None or last < now else last + 1
+    assert step <= now + 1, f"{username} used up every code of this time window"
+    return totp.code_at(secret, step * totp.STEP_SECONDS)
+
+
 @pytest.fixture
-def login(app):  # type: ignore[no-untyped-def]
-    """``login("gusu.police")`` → a client logged in as that persona (csrf in ``.csrf``)."""
+def login(app, db, field_crypto):  # type: ignore[no-untyped-def]
+    """``login("gusu.police")`` → a client past both factors (csrf in ``.csrf``)."""
     clients: list[TestClient] = []
 
-    def _login(username: str, password: str = PASSWORD) -> TestClient:
+    def _login(username: str, password: str = PASSWORD, *, mfa: bool = True) -> TestClient:
         c = TestClient(app, base_url="https://testserver")
         clients.append(c)
         r = c.post("/api/session", json={"username": username, "password": password})
         assert r.status_code == 201, r.text
         c.csrf = r.json()["csrf_token"]  # type: ignore[attr-defined]
         c.headers["X-CSRF-Token"] = c.csrf  # type: ignore[attr-defined]
+        if mfa:
+            r = c.post("/api/session/mfa", json={"code": totp_code(db, field_crypto, username)})
+            assert r.status_code == 200, r.text
         return c
 
     yield _login

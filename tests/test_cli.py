@@ -41,8 +41,18 @@ def test_db_upgrade_is_idempotent_and_loads_reference_data_once(cli) -> None:  #
 
 def test_users_create_then_a_duplicate_is_refused(cli) -> None:  # type: ignore[no-untyped-def]
     cli("db", "upgrade")
-    args = ("users", "create", "first.admin", "--unit", "320000-GA", "--role", "sys_admin",
-            "--name", "系统管理员", "--password-stdin")
+    args = (
+        "users",
+        "create",
+        "first.admin",
+        "--unit",
+        "320000-GA",
+        "--role",
+        "sys_admin",
+        "--name",
+        "系统管理员",
+        "--password-stdin",
+    )
     ok = cli(*args, input="Str0ng-Passw0rd!\n")
     assert ok.exit_code == 0, ok.output
     again = cli(*args, input="Str0ng-Passw0rd!\n")
@@ -52,8 +62,19 @@ def test_users_create_then_a_duplicate_is_refused(cli) -> None:  # type: ignore[
 
 def test_users_create_names_an_unknown_unit_code(cli) -> None:  # type: ignore[no-untyped-def]
     cli("db", "upgrade")
-    r = cli("users", "create", "x.user", "--unit", "329999-XX", "--role", "viewer",
-            "--name", "某人", "--password-stdin", input="Str0ng-Passw0rd!\n")
+    r = cli(
+        "users",
+        "create",
+        "x.user",
+        "--unit",
+        "329999-XX",
+        "--role",
+        "viewer",
+        "--name",
+        "某人",
+        "--password-stdin",
+        input="Str0ng-Passw0rd!\n",
+    )
     assert r.exit_code == 1 and "unknown unit code '329999-XX'" in r.output
 
 

@@ -98,6 +98,7 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000, echo: bool = 
             connect_args={"check_same_thread": False, "timeout": sqlite_busy_timeout_ms / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas(sqlite_busy_timeout_ms))
+
         # pysqlite's own transaction handling is off (below); emit BEGIN ourselves. A session
         # that will write asks for ``sqlite_immediate`` so that it takes the write lock at
         # BEGIN, where the busy timeout applies, instead of failing on a lock upgrade later.

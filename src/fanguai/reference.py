@@ -26,29 +26,60 @@ def _build_units(divisions: list[geo.Division], full: dict[str, str]) -> list[Un
     units: list[Unit] = []
     province_units: dict[str, Unit] = {}
     for i, m in enumerate(MEMBER_UNITS, start=1):
-        u = Unit(code=f"320000-{m.abbr}", name=m.name, department=m.department,
-                 level="province", division_code="320000", plan_name=m.name, is_member=True,
-                 ordinal=i)
+        u = Unit(
+            code=f"320000-{m.abbr}",
+            name=m.name,
+            department=m.department,
+            level="province",
+            division_code="320000",
+            plan_name=m.name,
+            is_member=True,
+            ordinal=i,
+        )
         province_units[m.abbr] = u
         units.append(u)
-    office = Unit(code=f"320000-{OFFICE_ABBR}", name=OFFICE_NAMES["province"],
-                  department="joint_conference", level="province", division_code="320000",
-                  is_office=True, ordinal=0)
+    office = Unit(
+        code=f"320000-{OFFICE_ABBR}",
+        name=OFFICE_NAMES["province"],
+        department="joint_conference",
+        level="province",
+        division_code="320000",
+        is_office=True,
+        ordinal=0,
+    )
     units.append(office)
     for d in divisions:
         if d.level == "province":
             continue
         stem = d.name[:-1] if d.level == "city" else full[d.code]
-        units.append(Unit(code=f"{d.code}-{OFFICE_ABBR}", name=OFFICE_NAMES[d.level].format(d=stem),
-                          department="joint_conference", level=d.level, division_code=d.code,
-                          is_office=True, ordinal=0, parent=office))
+        units.append(
+            Unit(
+                code=f"{d.code}-{OFFICE_ABBR}",
+                name=OFFICE_NAMES[d.level].format(d=stem),
+                department="joint_conference",
+                level=d.level,
+                division_code=d.code,
+                is_office=True,
+                ordinal=0,
+                parent=office,
+            )
+        )
         for i, m in enumerate(MEMBER_UNITS, start=1):
             pattern = m.city if d.level == "city" else m.county
             if pattern is None:
                 continue
-            units.append(Unit(code=f"{d.code}-{m.abbr}", name=pattern.format(d=stem),
-                              department=m.department, level=d.level, division_code=d.code,
-                              is_member=True, ordinal=i, parent=province_units[m.abbr]))
+            units.append(
+                Unit(
+                    code=f"{d.code}-{m.abbr}",
+                    name=pattern.format(d=stem),
+                    department=m.department,
+                    level=d.level,
+                    division_code=d.code,
+                    is_member=True,
+                    ordinal=i,
+                    parent=province_units[m.abbr],
+                )
+            )
     return units
 
 
@@ -67,9 +98,17 @@ def ensure_reference_data(session: Session, *, actor: Actor) -> dict[str, int]:
             full = {d.code: _full_name(d, cities) for d in divisions}
             if have_divisions == 0:
                 for d in divisions:  # parents before children: the list is ordered by level
-                    session.add(Division(code=d.code, name=d.name, full_name=full[d.code],
-                                         level=d.level, parent_code=d.parent, lat=d.lat,
-                                         lng=d.lng))
+                    session.add(
+                        Division(
+                            code=d.code,
+                            name=d.name,
+                            full_name=full[d.code],
+                            level=d.level,
+                            parent_code=d.parent,
+                            lat=d.lat,
+                            lng=d.lng,
+                        )
+                    )
                 session.flush()
                 added["divisions"] = len(divisions)
             for r in missing_roles:
@@ -85,7 +124,8 @@ def ensure_reference_data(session: Session, *, actor: Actor) -> dict[str, int]:
     from fanguai.plan.models import PlanVersion
 
     if session.execute(select(func.count()).select_from(PlanVersion)).scalar_one() == 0:
-        load_plan(session, actor=actor, text=plan_service.bundled_plan_text(),
-                  name=BUNDLED_PLAN_VERSION)
+        load_plan(
+            session, actor=actor, text=plan_service.bundled_plan_text(), name=BUNDLED_PLAN_VERSION
+        )
         added["plan_versions"] = 1
     return added

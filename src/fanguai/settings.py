@@ -52,11 +52,15 @@ class Settings(BaseSettings):
     mfa_required: bool = Field(True, description="TOTP second factor for every staff role.")
     # Key store: key encryption keys and per-subject data keys, apart from the main database,
     # so that a database backup without the key store is unreadable.
-    keystore_url: str = Field("", description="SQLAlchemy URL; empty: <data_dir>/keys/keystore.sqlite3")
+    keystore_url: str = Field(
+        "", description="SQLAlchemy URL; empty: <data_dir>/keys/keystore.sqlite3"
+    )
     master_key_file: Path | None = Field(
         None, description="File holding the master key that protects KEKs in the software provider."
     )
-    audit_retention_months: int = Field(12, ge=6, description="Online audit retention (>= 6 months).")
+    audit_retention_months: int = Field(
+        12, ge=6, description="Online audit retention (>= 6 months)."
+    )
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:

@@ -19,20 +19,39 @@ COLUMNS = [c.name for c in AuditEvent.__table__.columns]
 
 def _grow(session, n: int = 40) -> list[int]:  # type: ignore[no-untyped-def]
     for i in range(n):
-        record(session, cli_actor("test"), "test.event", outcome="success", object_type="x",
-               object_id=f"obj-{i}", detail={"i": i})
+        record(
+            session,
+            cli_actor("test"),
+            "test.event",
+            outcome="success",
+            object_type="x",
+            object_id=f"obj-{i}",
+            detail={"i": i},
+        )
     return list(session.execute(select(AuditEvent.seq).order_by(AuditEvent.seq)).scalars())
 
 
 def _row(session, seq: int) -> dict:  # type: ignore[no-untyped-def]
-    return dict(session.execute(select(AuditEvent.__table__).where(
-        AuditEvent.seq == seq)).mappings().one())
+    return dict(
+        session.execute(select(AuditEvent.__table__).where(AuditEvent.seq == seq)).mappings().one()
+    )
 
 
 def _edit(session, seqs, rng):  # type: ignore[no-untyped-def]
     seq = rng.choice(seqs)
-    column = rng.choice(["actor_name", "outcome", "object_id", "action", "message", "prev_hash",
-                         "row_hash", "client", "request_id"])
+    column = rng.choice(
+        [
+            "actor_name",
+            "outcome",
+            "object_id",
+            "action",
+            "message",
+            "prev_hash",
+            "row_hash",
+            "client",
+            "request_id",
+        ]
+    )
     session.execute(update(AuditEvent).where(AuditEvent.seq == seq).values({column: "forged"}))
     return seq
 
@@ -98,7 +117,8 @@ def test_verify_detects_200_of_200_single_tamperings(connection, db) -> None:  #
                 session.flush()
             result = audit.verify(session)
             assert result.first_bad_seq == expected, (
-                f"seed {seed}, tampering {i} ({kind.__name__}): expected {expected}, got {result}")
+                f"seed {seed}, tampering {i} ({kind.__name__}): expected {expected}, got {result}"
+            )
             detected += 1
         nested.rollback()
     assert detected == 200

@@ -38,7 +38,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live_server(tmp_path_factory, field_crypto) -> Iterator[str]:  # type: ignore[no-untyped-def]
     import uvicorn
 
     from fanguai import migrate
@@ -55,7 +55,9 @@ def live_server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-d
     with db.session() as session:
         ensure_reference_data(session, actor=cli_actor("tests"))
         load_all(session, actor=cli_actor("tests"))
-    app = create_app(Settings(demo=True, database_url=f"sqlite:///{path}"), db=db)
+    app = create_app(
+        Settings(demo=True, database_url=f"sqlite:///{path}", data_dir=path.parent), db=db
+    )
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -75,10 +77,17 @@ def browser(chromium_path):  # type: ignore[no-untyped-def]
 
     with sync_playwright() as p:
         b = p.chromium.launch(
-            executable_path=chromium_path, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            executable_path=chromium_path,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()

@@ -28,9 +28,17 @@ def main() -> None:
             i += 1
             username = f"{prefix}.{i}"
             # One transaction: the user, two role rows, an audit row and the audit head.
-            create_user(session, actor=actor, data=UserCreate(
-                username=username, display_name="写入测试", unit_code="320508-GA",
-                password="Crash-Test-Passw0rd", roles=["police_officer", "viewer"]))
+            create_user(
+                session,
+                actor=actor,
+                data=UserCreate(
+                    username=username,
+                    display_name="写入测试",
+                    unit_code="320508-GA",
+                    password="Crash-Test-Passw0rd",
+                    roles=["police_officer", "viewer"],
+                ),
+            )
             print(f"ACK {username}", flush=True)
 
 

@@ -67,8 +67,13 @@ def test_the_audit_chain_verifies_intact(session) -> None:  # type: ignore[no-un
 
 
 def test_it_neutralises_control_characters_in_audit_fields(session) -> None:  # type: ignore[no-untyped-def]
-    with action(session, cli_actor("test"), "test.inject", object_type="unit",
-                object_id="a\nFAKE 2026-01-01 admin login ok"):
+    with action(
+        session,
+        cli_actor("test"),
+        "test.inject",
+        object_type="unit",
+        object_id="a\nFAKE 2026-01-01 admin login ok",
+    ):
         pass
     last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc())).scalars().first()
     assert "\n" not in last.object_id and "\\x0a" in last.object_id

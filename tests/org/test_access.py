@@ -83,12 +83,14 @@ def test_a_role_without_the_permission_gets_403_and_an_audit_record(login, sessi
 
     from fanguai.audit.models import AuditEvent
 
-    before = session.execute(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.outcome == "denied")).scalar_one()
+    before = session.execute(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.outcome == "denied")
+    ).scalar_one()
     c = login("gusu.police")
     assert c.get("/api/staff").status_code == 403
-    after = session.execute(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.outcome == "denied")).scalar_one()
+    after = session.execute(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.outcome == "denied")
+    ).scalar_one()
     assert after == before + 1
 
 

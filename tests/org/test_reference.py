@@ -19,8 +19,13 @@ MEMBER_LIST = (
 
 
 def test_the_provincial_member_units_are_the_thirty_the_plan_lists(session) -> None:  # type: ignore[no-untyped-def]
-    names = session.execute(select(Unit.name).where(
-        Unit.level == "province", Unit.is_member).order_by(Unit.ordinal)).scalars().all()
+    names = (
+        session.execute(
+            select(Unit.name).where(Unit.level == "province", Unit.is_member).order_by(Unit.ordinal)
+        )
+        .scalars()
+        .all()
+    )
     assert names == MEMBER_LIST
     assert [m.name for m in MEMBER_UNITS] == MEMBER_LIST
     assert list(load_bundled_plan().member_units) == MEMBER_LIST
@@ -35,8 +40,11 @@ def test_every_level_has_a_joint_conference_office(session) -> None:  # type: ig
 
 def test_every_city_and_county_has_police_and_civil_affairs_counterparts(session) -> None:  # type: ignore[no-untyped-def]
     for abbr in ("GA", "MZ", "JY", "WJ"):
-        n = session.execute(select(func.count()).select_from(Unit).where(
-            Unit.code.like(f"%-{abbr}"), Unit.level != "province")).scalar_one()
+        n = session.execute(
+            select(func.count())
+            .select_from(Unit)
+            .where(Unit.code.like(f"%-{abbr}"), Unit.level != "province")
+        ).scalar_one()
         assert n == 13 + 95, abbr
     gusu = session.execute(select(Unit).where(Unit.code == "320508-GA")).scalar_one()
     assert gusu.name == "苏州市姑苏区公安局" and gusu.parent.name == "省公安厅"
@@ -46,7 +54,13 @@ def test_every_city_and_county_has_police_and_civil_affairs_counterparts(session
 
 
 def test_divisions_are_copied_with_their_hierarchy(session) -> None:  # type: ignore[no-untyped-def]
-    levels = dict(session.execute(select(Division.level, func.count()).group_by(Division.level)).all())
+    levels = dict(
+        session.execute(select(Division.level, func.count()).group_by(Division.level)).all()
+    )
     assert levels == {"province": 1, "city": 13, "county": 95}
     haimen = session.get(Division, "320614")
-    assert (haimen.name, haimen.parent_code, haimen.full_name) == ("海门区", "320600", "南通市海门区")
+    assert (haimen.name, haimen.parent_code, haimen.full_name) == (
+        "海门区",
+        "320600",
+        "南通市海门区",
+    )

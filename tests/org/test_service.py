@@ -14,8 +14,13 @@ from fanguai.security.service import actor_for_user
 
 
 def _data(**overrides) -> UserCreate:  # type: ignore[no-untyped-def]
-    values = {"username": "new.officer", "display_name": "欧阳晓", "unit_code": "320508-GA",
-              "password": "Correct-Horse-9", "roles": ["police_officer"]}
+    values = {
+        "username": "new.officer",
+        "display_name": "欧阳晓",
+        "unit_code": "320508-GA",
+        "password": "Correct-Horse-9",
+        "roles": ["police_officer"],
+    }
     values.update(overrides)
     return UserCreate(**values)
 
@@ -45,8 +50,15 @@ def test_an_unknown_unit_code_is_refused_and_nothing_is_written(session) -> None
     assert _count(session) == before
 
 
-@pytest.mark.parametrize("roles", [["sys_admin", "sec_admin"], ["audit_admin", "sec_admin"],
-                                   ["sys_admin", "police_officer"], ["no_such_role"]])
+@pytest.mark.parametrize(
+    "roles",
+    [
+        ["sys_admin", "sec_admin"],
+        ["audit_admin", "sec_admin"],
+        ["sys_admin", "police_officer"],
+        ["no_such_role"],
+    ],
+)
 def test_it_refuses_combined_admin_roles_and_unknown_roles(session, roles) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidInput):
         create_user(session, actor=cli_actor("test"), data=_data(roles=roles))

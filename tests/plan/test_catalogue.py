@@ -45,7 +45,8 @@ def test_measure_units_link_to_the_provincial_member_units(stored) -> None:  # t
 
 def test_a_revised_plan_loads_beside_the_current_one(session) -> None:  # type: ignore[no-untyped-def]
     revised = service.bundled_plan_text().replace(
-        "(省教育厅、省公安厅负责)", "(省教育厅、省公安厅负责,省妇联配合)", 1)
+        "(省教育厅、省公安厅负责)", "(省教育厅、省公安厅负责,省妇联配合)", 1
+    )
     v2 = load_plan(session, actor=cli_actor("test"), text=revised, name="jiangsu-2021-rev1")
     assert v2.is_current
     versions = session.execute(select(PlanVersion).order_by(PlanVersion.id)).scalars().all()
@@ -58,7 +59,9 @@ def test_a_revised_plan_loads_beside_the_current_one(session) -> None:  # type: 
 
 
 def test_a_malformed_plan_names_its_line_and_stores_nothing(session) -> None:  # type: ignore[no-untyped-def]
-    bad = service.bundled_plan_text().replace("3.加大拐卖人口犯罪", "这一行没有编号3.加大拐卖人口犯罪", 1)
+    bad = service.bundled_plan_text().replace(
+        "3.加大拐卖人口犯罪", "这一行没有编号3.加大拐卖人口犯罪", 1
+    )
     before = session.execute(select(func.count()).select_from(Measure)).scalar_one()
     with pytest.raises(InvalidInput, match=r"line \d+"):
         load_plan(session, actor=cli_actor("test"), text=bad, name="broken")
@@ -68,15 +71,18 @@ def test_a_malformed_plan_names_its_line_and_stores_nothing(session) -> None:  #
 
 def test_a_version_name_cannot_be_loaded_twice(session) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(Conflict):
-        load_plan(session, actor=cli_actor("test"), text=service.bundled_plan_text(),
-                  name="jiangsu-2021")
+        load_plan(
+            session, actor=cli_actor("test"), text=service.bundled_plan_text(), name="jiangsu-2021"
+        )
 
 
 def _reader(session):  # type: ignore[no-untyped-def]
     from fanguai.org.models import User
     from fanguai.security.service import actor_for_user
 
-    return actor_for_user(session.execute(select(User).where(User.username == "gusu.police")).scalar_one())
+    return actor_for_user(
+        session.execute(select(User).where(User.username == "gusu.police")).scalar_one()
+    )
 
 
 def test_the_measures_api_filters_by_unit_and_role(login, session) -> None:  # type: ignore[no-untyped-def]
@@ -116,5 +122,8 @@ def test_plan_measures_json_is_the_contract_other_tools_read(tmp_path, monkeypat
         assert {"code", "parent", "text", "lead_units", "cooperating_units"} <= set(r)
         want = EXPECTED[r["code"]]
         assert (r["parent"], tuple(r["lead_units"]), tuple(r["cooperating_units"])) == (
-            want.parent, want.lead, want.cooperating)
+            want.parent,
+            want.lead,
+            want.cooperating,
+        )
     assert not (tmp_path / "fresh.sqlite3").exists()  # looking does not create a database

@@ -10,27 +10,48 @@ from tests.conftest import PASSWORD
 def test_login_with_the_form_starts_a_session(client: TestClient) -> None:
     page = client.get("/login")
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    r = client.post("/login", data={"username": "gusu.police", "password": PASSWORD,
-                                    "csrf_token": token, "next": "/measures"},
-                    follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/measures"
+    r = client.post(
+        "/login",
+        data={
+            "username": "gusu.police",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/measures",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/mfa?next=/measures"
     cookie = r.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "Secure" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
-    assert client.get("/").status_code == 200
+    assert (
+        "HttpOnly" in cookie
+        and "Secure" in cookie
+        and "SameSite=strict" in cookie.replace("Strict", "strict")
+    )
+    assert client.get("/mfa").status_code == 200
 
 
 def test_login_refuses_an_offsite_next_url(client: TestClient) -> None:
     page = client.get("/login")
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    r = client.post("/login", data={"username": "gusu.police", "password": PASSWORD,
-                                    "csrf_token": token, "next": "//evil.example/"},
-                    follow_redirects=False)
-    assert r.headers["location"] == "/"
+    r = client.post(
+        "/login",
+        data={
+            "username": "gusu.police",
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/mfa?next=/"
 
 
 def test_login_form_without_its_csrf_cookie_is_refused(client: TestClient) -> None:
-    r = client.post("/login", data={"username": "gusu.police", "password": PASSWORD,
-                                    "csrf_token": "forged", "next": "/"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": "gusu.police", "password": PASSWORD, "csrf_token": "forged", "next": "/"},
+        follow_redirects=False,
+    )
     assert r.status_code == 400 and "页面已过期" in r.text
 
 
@@ -42,8 +63,12 @@ def test_unknown_user_and_wrong_password_answer_alike(client: TestClient) -> Non
 
 def test_five_failures_lock_the_account_even_for_the_right_password(client: TestClient) -> None:
     for _ in range(5):
-        assert client.post("/api/session", json={"username": "gusu.edu",
-                                                  "password": "wrong-password"}).status_code == 401
+        assert (
+            client.post(
+                "/api/session", json={"username": "gusu.edu", "password": "wrong-password"}
+            ).status_code
+            == 401
+        )
     r = client.post("/api/session", json={"username": "gusu.edu", "password": PASSWORD})
     assert r.status_code == 401
 
@@ -85,6 +110,9 @@ def test_responses_carry_security_headers(client: TestClient) -> None:
 
 
 def test_an_oversized_body_is_refused_before_reading(client: TestClient) -> None:
-    r = client.post("/api/session", content=b"x" * (3 * 1024 * 1024),
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/session",
+        content=b"x" * (3 * 1024 * 1024),
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 413

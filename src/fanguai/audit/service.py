@@ -190,8 +190,11 @@ def verify_full(session: Session, signer: AuditSigner | None) -> VerifyResult:
         if cp.seq <= floor:
             continue  # archived: the archive's own signature covers it
         if cp.seq > last:
-            return VerifyResult(result.checked, last + 1,
-                                f"log truncated: checkpoint at {cp.seq} is beyond the last row")
+            return VerifyResult(
+                result.checked,
+                last + 1,
+                f"log truncated: checkpoint at {cp.seq} is beyond the last row",
+            )
         row = session.get(AuditEvent, cp.seq)
         if row is None or row.row_hash != cp.row_hash:
             return VerifyResult(result.checked, cp.seq, "row differs from its signed checkpoint")
@@ -221,8 +224,14 @@ def canonical_row(event: AuditEvent) -> dict[str, Any]:
 
 
 def archive_and_purge(
-    session: Session, *, actor: Actor, cutoff: datetime, signer: AuditSigner, archive_dir: Path,
-    min_months: int = 6, now: datetime | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    cutoff: datetime,
+    signer: AuditSigner,
+    archive_dir: Path,
+    min_months: int = 6,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Archive (signed) every row older than ``cutoff``, then delete them from the online log.
 
@@ -239,16 +248,19 @@ def archive_and_purge(
     if not verify_full(session, signer).ok:
         raise AuditChainBroken("the audit chain does not verify; refusing to purge")
     session.rollback()
-    rows = session.execute(
-        select(AuditEvent).where(AuditEvent.at < cutoff).order_by(AuditEvent.seq)
-    ).scalars().all()
+    rows = (
+        session.execute(select(AuditEvent).where(AuditEvent.at < cutoff).order_by(AuditEvent.seq))
+        .scalars()
+        .all()
+    )
     if not rows:
         return {"archived": 0}
     first, last = rows[0].seq, rows[-1].seq
     archive_dir.mkdir(parents=True, exist_ok=True)
     path = archive_dir / f"audit-{first:012d}-{last:012d}.jsonl.gz"
-    payload = "".join(json.dumps(canonical_row(r), ensure_ascii=False, sort_keys=True) + "\n"
-                      for r in rows).encode("utf-8")
+    payload = "".join(
+        json.dumps(canonical_row(r), ensure_ascii=False, sort_keys=True) + "\n" for r in rows
+    ).encode("utf-8")
     data = gzip.compress(payload, mtime=0)
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)
@@ -256,24 +268,43 @@ def archive_and_purge(
         os.fsync(f.fileno())
     tmp.replace(path)
     digest = sm3_hex(data)
-    manifest = {"first_seq": first, "last_seq": last, "count": len(rows), "sm3": digest,
-                "last_row_hash": rows[-1].row_hash, "archived_at": now.isoformat()}
+    manifest = {
+        "first_seq": first,
+        "last_seq": last,
+        "count": len(rows),
+        "sm3": digest,
+        "last_row_hash": rows[-1].row_hash,
+        "archived_at": now.isoformat(),
+    }
     manifest["signature"] = signer.sign(json.dumps(manifest, sort_keys=True).encode())
     path.with_name(path.name.replace(".jsonl.gz", ".manifest.json")).write_text(
-        json.dumps(manifest, indent=2))
+        json.dumps(manifest, indent=2)
+    )
     last_hash = rows[-1].row_hash
     session.rollback()
-    with action(session, actor, "audit.purge", object_type="audit_archive",
-                object_id=path.name[:64],
-                detail={"first_seq": first, "last_seq": last, "count": len(rows), "sm3": digest}):
+    with action(
+        session,
+        actor,
+        "audit.purge",
+        object_type="audit_archive",
+        object_id=path.name[:64],
+        detail={"first_seq": first, "last_seq": last, "count": len(rows), "sm3": digest},
+    ):
         session.add(AuditPurgePermit(id=1, upto_seq=last))
         session.flush()
         session.execute(delete(AuditEvent).where(AuditEvent.seq <= last))
         session.execute(delete(AuditPurgePermit))
         anchor = session.get(AuditAnchor, 1)
         if anchor is None:
-            session.add(AuditAnchor(id=1, purged_upto_seq=last, row_hash=last_hash,
-                                    archive_sha=digest, purged_at=now))
+            session.add(
+                AuditAnchor(
+                    id=1,
+                    purged_upto_seq=last,
+                    row_hash=last_hash,
+                    archive_sha=digest,
+                    purged_at=now,
+                )
+            )
         else:
             anchor.purged_upto_seq, anchor.row_hash = last, last_hash
             anchor.archive_sha, anchor.purged_at = digest, now

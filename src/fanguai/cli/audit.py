@@ -27,13 +27,20 @@ def verify(json_out: bool = typer.Option(False, "--json")) -> None:
     with db.session() as session:
         result = service.verify_full(session, _signer())
     if json_out:
-        echo_json({"ok": result.ok, "checked": result.checked,
-                   "first_bad_seq": result.first_bad_seq, "reason": result.reason})
+        echo_json(
+            {
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_bad_seq": result.first_bad_seq,
+                "reason": result.reason,
+            }
+        )
     elif result.ok:
         typer.echo(f"audit log intact: {result.checked} records")
     if not result.ok:
-        typer.echo(f"audit log broken at sequence {result.first_bad_seq}: {result.reason}",
-                   err=True)
+        typer.echo(
+            f"audit log broken at sequence {result.first_bad_seq}: {result.reason}", err=True
+        )
         raise typer.Exit(1)
 
 
@@ -73,11 +80,20 @@ def purge(
     with db.session() as session:
         try:
             result = service.archive_and_purge(
-                session, actor=cli_actor("audit purge"), cutoff=cutoff, signer=_signer(),
-                archive_dir=s.data_dir / "audit" / "archive", now=now,
+                session,
+                actor=cli_actor("audit purge"),
+                cutoff=cutoff,
+                signer=_signer(),
+                archive_dir=s.data_dir / "audit" / "archive",
+                now=now,
             )
         except (service.InvalidAuditRequest, service.AuditChainBroken) as exc:
             raise fail(str(exc)) from None
-    typer.echo(f"archived and purged {result['archived']} records"
-               + (f" ({result['first_seq']}..{result['last_seq']}) to {result['file']}"
-                  if result["archived"] else ""))
+    typer.echo(
+        f"archived and purged {result['archived']} records"
+        + (
+            f" ({result['first_seq']}..{result['last_seq']}) to {result['file']}"
+            if result["archived"]
+            else ""
+        )
+    )

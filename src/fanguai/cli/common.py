@@ -27,8 +27,9 @@ def settings() -> Settings:
 def database(s: Settings | None = None) -> Database:
     """The configured database."""
     s = s or settings()
-    return Database.from_url(s.effective_database_url,
-                             sqlite_busy_timeout_ms=s.sqlite_busy_timeout_ms)
+    return Database.from_url(
+        s.effective_database_url, sqlite_busy_timeout_ms=s.sqlite_busy_timeout_ms
+    )
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -32,8 +32,9 @@ def print_credentials(report: DemoReport) -> None:
 def load() -> None:
     """Load the demo data (requires FANGUAI_DEMO=1 or a database set aside for it)."""
     if not settings().demo:
-        typer.echo("error: demo data goes only into a demo installation; set FANGUAI_DEMO=1",
-                   err=True)
+        typer.echo(
+            "error: demo data goes only into a demo installation; set FANGUAI_DEMO=1", err=True
+        )
         raise typer.Exit(1)
     from fanguai.cli.db import upgrade_and_load
 

@@ -9,6 +9,7 @@ from fanguai.cli import db as db_cli
 from fanguai.cli import demo as demo_cli
 from fanguai.cli import serve as serve_cli
 from fanguai.cli import users as users_cli
+from fanguai.crypto import cli as keys_cli
 from fanguai.geo import cli as geo_cli
 from fanguai.plan import cli as plan_cli
 
@@ -23,6 +24,7 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(db_cli.app, name="db")
 app.add_typer(demo_cli.app, name="demo")
 app.add_typer(geo_cli.app, name="geo")
+app.add_typer(keys_cli.app, name="keys")
 app.add_typer(plan_cli.app, name="plan")
 app.add_typer(users_cli.app, name="users")
 serve_cli.register(app)

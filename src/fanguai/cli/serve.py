@@ -44,8 +44,9 @@ def register(app: typer.Typer) -> None:
         from fanguai.web.app import create_app
 
         typer.echo(f"fanguai listening on http://{host}:{port}")
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
-                    proxy_headers=False)
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
+        )
 
 
 def _warn_if_no_accounts() -> None:

@@ -36,8 +36,9 @@ def create(
         if getpass.getpass("again: ") != password:
             raise fail("the two passwords differ")
     try:
-        data = UserCreate(username=username, display_name=name, unit_code=unit,
-                          password=password, roles=role)
+        data = UserCreate(
+            username=username, display_name=name, unit_code=unit, password=password, roles=role
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         raise fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
@@ -59,5 +60,7 @@ def list_users(json_out: bool = typer.Option(False, "--json", help="Print JSON."
         echo_json(rows)
         return
     for r in rows:
-        typer.echo(f"{r['username']:<20} {r['unit_code']:<12} {','.join(r['roles']):<30} "
-                   f"{r['display_name']}")
+        typer.echo(
+            f"{r['username']:<20} {r['unit_code']:<12} {','.join(r['roles']):<30} "
+            f"{r['display_name']}"
+        )

@@ -68,6 +68,7 @@ def action(
     object_type: str | None = None,
     object_id: str | None = None,
     detail: dict[str, Any] | None = None,
+    priority: str = "normal",
 ) -> Iterator[ActionContext]:
     """Run the body as one audited transaction (see the module docstring)."""
     if session.info.get(ACTION_KEY) is not None:
@@ -76,8 +77,12 @@ def action(
         # Reads done before the action must not hold the transaction the action will use.
         session.rollback()
     ctx = ActionContext(
-        name=name, actor=actor, object_type=object_type, object_id=object_id,
+        name=name,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
         detail=dict(detail or {}),
+        priority=priority,
     )
     source = source_var.get()
     request_id = request_id_var.get()
@@ -88,9 +93,17 @@ def action(
         yield ctx
         session.flush()
         event = audit.append(
-            session, actor=actor, action=name, outcome="success", source=source,
-            object_type=ctx.object_type, object_id=ctx.object_id, request_id=request_id,
-            detail=ctx.detail, client=client_var.get(), priority=ctx.priority,
+            session,
+            actor=actor,
+            action=name,
+            outcome="success",
+            source=source,
+            object_type=ctx.object_type,
+            object_id=ctx.object_id,
+            request_id=request_id,
+            detail=ctx.detail,
+            client=client_var.get(),
+            priority=ctx.priority,
         )
         session.commit()
         mark_audited(event.seq)
@@ -105,16 +118,29 @@ def action(
 
 
 def _record_refusal(
-    session: Session, ctx: ActionContext, exc: BaseException, *, source: str,
+    session: Session,
+    ctx: ActionContext,
+    exc: BaseException,
+    *,
+    source: str,
     request_id: str | None,
 ) -> None:
     message = exc.message if isinstance(exc, DomainError) else type(exc).__name__
     try:
         session.connection(execution_options={"sqlite_immediate": True})
         event = audit.append(
-            session, actor=ctx.actor, action=ctx.name, outcome=_outcome_for(exc), source=source,
-            object_type=ctx.object_type, object_id=ctx.object_id, request_id=request_id,
-            detail=ctx.detail, message=message, client=client_var.get(), priority=ctx.priority,
+            session,
+            actor=ctx.actor,
+            action=ctx.name,
+            outcome=_outcome_for(exc),
+            source=source,
+            object_type=ctx.object_type,
+            object_id=ctx.object_id,
+            request_id=request_id,
+            detail=ctx.detail,
+            message=message,
+            client=client_var.get(),
+            priority=ctx.priority,
         )
         session.commit()
         mark_audited(event.seq)
@@ -141,9 +167,18 @@ def record(
     session.connection(execution_options={"sqlite_immediate": True})
     try:
         event = audit.append(
-            session, actor=actor, action=name, outcome=outcome, source=source_var.get(),
-            object_type=object_type, object_id=object_id, request_id=request_id_var.get(),
-            detail=detail, message=message, client=client_var.get(), priority=priority,
+            session,
+            actor=actor,
+            action=name,
+            outcome=outcome,
+            source=source_var.get(),
+            object_type=object_type,
+            object_id=object_id,
+            request_id=request_id_var.get(),
+            detail=detail,
+            message=message,
+            client=client_var.get(),
+            priority=priority,
         )
         session.commit()
     except BaseException:
@@ -154,7 +189,9 @@ def record(
 
 def _write_allowed(session: Session) -> bool:
     info = session.info
-    return bool(info.get(ACTION_KEY) or info.get(audit.AUDIT_WRITE_KEY) or info.get(BOOKKEEPING_KEY))
+    return bool(
+        info.get(ACTION_KEY) or info.get(audit.AUDIT_WRITE_KEY) or info.get(BOOKKEEPING_KEY)
+    )
 
 
 @contextmanager
@@ -175,7 +212,9 @@ def bookkeeping(session: Session) -> Iterator[None]:
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_flush_outside_action(session: Session, _flush_context: object, _instances: object) -> None:
+def _refuse_flush_outside_action(
+    session: Session, _flush_context: object, _instances: object
+) -> None:
     if not (session.new or session.dirty or session.deleted):
         return
     if _write_allowed(session):

@@ -55,3 +55,4 @@ def load_all(session: Session, *, actor: Actor) -> DemoReport:
 def _import_builtin_loaders() -> None:
     # Importing a module's demo module registers its loader.
     from fanguai.org import demo as _org_demo  # noqa: F401
+    from fanguai.people import demo as _people_demo  # noqa: F401

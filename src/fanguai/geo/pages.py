@@ -26,22 +26,30 @@ def _map_bytes() -> bytes:
 
 @router.get("/divisions")
 def divisions_page(
-    request: Request, actor: Actor = require("divisions.read"),
+    request: Request,
+    actor: Actor = require("divisions.read"),
     session: Session = Depends(get_session),
 ) -> Response:
     """Cities and counties with a map; counts of units per county within the user's view."""
     rows = session.execute(select(Division).order_by(Division.code)).scalars().all()
-    unit_counts = dict(session.execute(
-        select(Unit.division_code, func.count()).group_by(Unit.division_code)).all())
+    unit_counts = dict(
+        session.execute(select(Unit.division_code, func.count()).group_by(Unit.division_code)).all()
+    )
     cities = [d for d in rows if d.level == "city"]
     counties: dict[str, list[Division]] = {}
     for d in rows:
         if d.level == "county" and d.parent_code:
             counties.setdefault(d.parent_code, []).append(d)
-    return render(request, "geo/divisions.html", {
-        "cities": cities, "counties": counties, "unit_counts": unit_counts,
-        "n_counties": sum(len(v) for v in counties.values()),
-    })
+    return render(
+        request,
+        "geo/divisions.html",
+        {
+            "cities": cities,
+            "counties": counties,
+            "unit_counts": unit_counts,
+            "n_counties": sum(len(v) for v in counties.values()),
+        },
+    )
 
 
 @router.get("/api/geo/map")
@@ -57,18 +65,29 @@ def list_divisions(
 ) -> list[dict[str, object]]:
     """Divisions of Jiangsu (code, name, level, parent, lat, lng)."""
     return [
-        {"code": d.code, "name": d.name, "level": d.level, "parent": d.parent,
-         "lat": d.lat, "lng": d.lng}
+        {
+            "code": d.code,
+            "name": d.name,
+            "level": d.level,
+            "parent": d.parent,
+            "lat": d.lat,
+            "lng": d.lng,
+        }
         for d in geo.divisions(level)
     ]
 
 
 @router.get("/api/geo/locate")
 def locate(
-    lat: float = Query(..., ge=-90, le=90), lng: float = Query(..., ge=-180, le=180),
+    lat: float = Query(..., ge=-90, le=90),
+    lng: float = Query(..., ge=-180, le=180),
     actor: Actor = require("divisions.read"),
 ) -> dict[str, object]:
     """The county and city containing a point (422 outside Jiangsu)."""
     found = geo.locate(lat, lng)
-    return {"county": {"code": found.county.code, "name": found.county.name},
-            "city": {"code": found.city.code, "name": found.city.name}, "lat": lat, "lng": lng}
+    return {
+        "county": {"code": found.county.code, "name": found.county.name},
+        "city": {"code": found.city.code, "name": found.city.name},
+        "lat": lat,
+        "lng": lng,
+    }

@@ -25,10 +25,22 @@ def list_units(
     session: Session = Depends(get_session),
 ) -> UnitPage:
     """Units the user may see."""
-    result = service.list_units(session, actor=actor, q=q, level=level, department=department,
-                                division_code=division, page=page, page_size=page_size)
-    return UnitPage(items=[service.unit_read(u) for u in result.items], total=result.total,
-                    page=result.page, page_size=result.page_size)
+    result = service.list_units(
+        session,
+        actor=actor,
+        q=q,
+        level=level,
+        department=department,
+        division_code=division,
+        page=page,
+        page_size=page_size,
+    )
+    return UnitPage(
+        items=[service.unit_read(u) for u in result.items],
+        total=result.total,
+        page=result.page,
+        page_size=result.page_size,
+    )
 
 
 @router.get("/units/{unit_id}", response_model=UnitRead)

@@ -64,7 +64,9 @@ MEMBER_UNITS: tuple[MemberUnit, ...] = (
     MemberUnit("省民政厅", "MZ", "civil_affairs", "{d}市民政局", "{d}民政局"),
     MemberUnit("省司法厅", "SF", "justice", "{d}市司法局", "{d}司法局"),
     MemberUnit("省财政厅", "CZ", "finance", "{d}市财政局", "{d}财政局"),
-    MemberUnit("省人力资源社会保障厅", "RS", "hr", "{d}市人力资源社会保障局", "{d}人力资源社会保障局"),
+    MemberUnit(
+        "省人力资源社会保障厅", "RS", "hr", "{d}市人力资源社会保障局", "{d}人力资源社会保障局"
+    ),
     MemberUnit("省住房城乡建设厅", "ZJ", "housing", "{d}市住房城乡建设局", "{d}住房城乡建设局"),
     MemberUnit("省交通运输厅", "JT", "transport", "{d}市交通运输局", "{d}交通运输局"),
     MemberUnit("省农业农村厅", "NY", "agriculture", "{d}市农业农村局", "{d}农业农村局"),
@@ -83,7 +85,13 @@ MEMBER_UNITS: tuple[MemberUnit, ...] = (
     MemberUnit("省妇联", "FL", "women", "{d}市妇联", "{d}妇联"),
     MemberUnit("省残联", "CL", "disabled", "{d}市残联", "{d}残联"),
     MemberUnit("省关工委", "GGW", "elders", "{d}市关工委", "{d}关工委"),
-    MemberUnit("省政府妇儿工委办公室", "FEW", "women_children", "{d}市政府妇儿工委办公室", "{d}政府妇儿工委办公室"),
+    MemberUnit(
+        "省政府妇儿工委办公室",
+        "FEW",
+        "women_children",
+        "{d}市政府妇儿工委办公室",
+        "{d}政府妇儿工委办公室",
+    ),
 )
 
 OFFICE_ABBR = "FGB"

@@ -26,17 +26,21 @@ class Persona:
 
 
 # Demo passwords are public by design (printed at start); demo mode never runs on real data.
-DEMO_PASSWORD = "Fanguai-Demo-2026!"
+DEMO_PASSWORD = "Demo-Persona#2026"  # noqa: S105 - public by design, demo only
 
 PERSONAS: tuple[Persona, ...] = (
     Persona("gusu.police", "李明", "320508-GA", ("police_officer",), "姑苏区公安局民警"),
     Persona("gusu.chief", "王强", "320508-GA", ("supervisor",), "姑苏区公安局负责人"),
-    Persona("wuzhong.police", "赵磊", "320506-GA", ("police_officer",), "吴中区公安局民警（兄弟县区）"),
+    Persona(
+        "wuzhong.police", "赵磊", "320506-GA", ("police_officer",), "吴中区公安局民警（兄弟县区）"
+    ),
     Persona("suzhou.police", "陈静", "320500-GA", ("supervisor",), "苏州市公安局负责人"),
     Persona("suzhou.dna", "周华", "320500-GA", ("dna_analyst",), "苏州市公安局DNA实验室"),
     Persona("gusu.civil", "刘芳", "320508-MZ", ("caseworker",), "姑苏区民政局社工"),
     Persona("gusu.edu", "孙丽", "320508-JY", ("sector_officer",), "姑苏区教育局"),
-    Persona("nanjing.police", "吴刚", "320100-GA", ("police_officer",), "南京市公安局民警（其他城市）"),
+    Persona(
+        "nanjing.police", "吴刚", "320100-GA", ("police_officer",), "南京市公安局民警（其他城市）"
+    ),
     Persona("jiangsu.office", "郑伟", "320000-FGB", ("office_staff",), "省联席会议办公室"),
     Persona("jiangsu.edu.liaison", "冯雪", "320000-JY", ("liaison",), "省教育厅联络员"),
     Persona("sysadmin", "系统管理员", "320000-GA", ("sys_admin",), "系统管理员"),
@@ -47,7 +51,7 @@ PERSONAS: tuple[Persona, ...] = (
 
 @register("org.personas", order=10)
 def load_personas(session: Session, actor: Actor, report: DemoReport) -> None:
-    """Create the demo personas that do not exist yet."""
+    """Create the demo personas that do not exist yet, with their second factor set up."""
     existing = set(session.execute(select(User.username)).scalars())
     session.rollback()
     added = 0
@@ -55,8 +59,40 @@ def load_personas(session: Session, actor: Actor, report: DemoReport) -> None:
         report.credentials.append((p.username, DEMO_PASSWORD, p.about))
         if p.username in existing:
             continue
-        create_user(session, actor=actor, data=UserCreate(
-            username=p.username, display_name=p.display_name, unit_code=p.unit_code,
-            password=DEMO_PASSWORD, roles=list(p.roles)))
+        user = create_user(
+            session,
+            actor=actor,
+            data=UserCreate(
+                username=p.username,
+                display_name=p.display_name,
+                unit_code=p.unit_code,
+                password=DEMO_PASSWORD,
+                roles=list(p.roles),
+            ),
+        )
+        _enrol_demo_totp(session, actor, user.id)
         added += 1
     report.added["personas"] = added
+
+
+def _enrol_demo_totp(session: Session, actor: Actor, user_id: int) -> None:
+    # Demo personas come with a seed already set up; the demo's second-factor page shows the
+    # current code, so a visitor needs no authenticator app (never outside demo mode).
+    from fanguai.core.actions import action
+    from fanguai.db import utcnow
+    from fanguai.security import totp
+    from fanguai.security.crypto_runtime import field_crypto
+
+    crypto = field_crypto()
+    with action(session, actor, "auth.mfa_enrol", object_type="user") as act:
+        user = session.get(User, user_id)
+        assert user is not None
+        act.object_id = user.public_id
+        user.totp_secret = crypto.encrypt(
+            totp.new_secret(),
+            subject_id=f"user:{user.public_id}",
+            table="staff_user",
+            column="totp_secret",
+            row_id=user.public_id,
+        )
+        user.mfa_enrolled_at = utcnow()

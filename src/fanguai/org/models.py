@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Float,
     ForeignKey,
     Integer,
     String,
     Table,
-    Column,
+    Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -69,7 +72,7 @@ user_role = Table(
 
 
 class Role(Base):
-    """A role (角色) staff can hold; its permissions are defined in code (fanguai.security.roles)."""
+    """A role (角色) staff can hold; permissions are defined in fanguai.security.roles."""
 
     __tablename__ = "role"
 
@@ -95,6 +98,15 @@ class User(PublicIdMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on role change or disabling: sessions carrying an older epoch are dead.
     auth_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disabled_reason: Mapped[str | None] = mapped_column(String(200))
+    # TOTP second factor: the seed is field-encrypted (fanguai.crypto), never stored in clear.
+    totp_secret: Mapped[str | None] = mapped_column(
+        Text, info={"classification": "secret", "encryption": "field"}
+    )
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    mfa_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")

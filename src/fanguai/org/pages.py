@@ -29,16 +29,31 @@ def units_page(
     session: Session = Depends(get_session),
 ) -> Response:
     """Units list with filters and pagination."""
-    result = service.list_units(session, actor=actor, q=q or None, level=level or None,
-                                department=department or None, division_code=division or None,
-                                page=page, page_size=30)
+    result = service.list_units(
+        session,
+        actor=actor,
+        q=q or None,
+        level=level or None,
+        department=department or None,
+        division_code=division or None,
+        page=page,
+        page_size=30,
+    )
     divisions = session.query(Division).order_by(Division.code).all()
-    return render(request, "org/units.html", {
-        "page": result, "units": [service.unit_read(u) for u in result.items],
-        "q": q or "", "level": level or "", "department": department or "",
-        "division": division or "", "departments": DEPARTMENTS,
-        "divisions": [d for d in divisions if _visible_division(actor, d.code)],
-    })
+    return render(
+        request,
+        "org/units.html",
+        {
+            "page": result,
+            "units": [service.unit_read(u) for u in result.items],
+            "q": q or "",
+            "level": level or "",
+            "department": department or "",
+            "division": division or "",
+            "departments": DEPARTMENTS,
+            "divisions": [d for d in divisions if _visible_division(actor, d.code)],
+        },
+    )
 
 
 def _visible_division(actor: Actor, code: str) -> bool:
@@ -49,7 +64,9 @@ def _visible_division(actor: Actor, code: str) -> bool:
 
 @router.get("/units/{unit_id}")
 def unit_page(
-    request: Request, unit_id: str, actor: Actor = require("units.read"),
+    request: Request,
+    unit_id: str,
+    actor: Actor = require("units.read"),
     session: Session = Depends(get_session),
 ) -> Response:
     """A unit, with the plan measures it leads and supports (through its provincial line)."""
@@ -57,20 +74,29 @@ def unit_page(
     counterpart = service.provincial_counterpart(session, unit)
     lead = cooperating = []
     if actor.can("measures.read") and counterpart.plan_name:
-        lead = plan_service.list_measures(session, actor=actor, unit_id=counterpart.id,
-                                          role="lead")
-        cooperating = plan_service.list_measures(session, actor=actor, unit_id=counterpart.id,
-                                                 role="cooperating")
-    return render(request, "org/unit.html", {
-        "unit": service.unit_read(unit), "counterpart": counterpart, "lead": lead,
-        "cooperating": cooperating, "is_counterpart": counterpart.id != unit.id,
-    })
+        lead = plan_service.list_measures(session, actor=actor, unit_id=counterpart.id, role="lead")
+        cooperating = plan_service.list_measures(
+            session, actor=actor, unit_id=counterpart.id, role="cooperating"
+        )
+    return render(
+        request,
+        "org/unit.html",
+        {
+            "unit": service.unit_read(unit),
+            "counterpart": counterpart,
+            "lead": lead,
+            "cooperating": cooperating,
+            "is_counterpart": counterpart.id != unit.id,
+        },
+    )
 
 
 @router.get("/staff")
 def staff_page(
-    request: Request, page: int = Query(1, ge=1, le=10_000),
-    actor: Actor = require("users.read"), session: Session = Depends(get_session),
+    request: Request,
+    page: int = Query(1, ge=1, le=10_000),
+    actor: Actor = require("users.read"),
+    session: Session = Depends(get_session),
 ) -> Response:
     """Staff users the user may see."""
     result = service.list_users(session, actor=actor, page=page, page_size=30)

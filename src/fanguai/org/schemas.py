@@ -40,7 +40,7 @@ class UserCreate(BaseModel):
     display_name: str = Field(min_length=1, max_length=64)
     unit_code: str = Field(min_length=3, max_length=20)
     password: str = Field(min_length=12, max_length=128)
-    roles: list[str] = Field(min_length=1, max_length=5)
+    roles: list[str] = Field(default_factory=list, max_length=5)
 
 
 class UserRead(BaseModel):

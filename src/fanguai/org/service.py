@@ -32,10 +32,16 @@ class Page:
 def unit_read(unit: Unit) -> UnitRead:
     """The API view of a unit."""
     return UnitRead(
-        id=unit.public_id, code=unit.code, name=unit.name, department=unit.department,
-        department_name=DEPARTMENTS.get(unit.department, unit.department), level=unit.level,
-        division_code=unit.division_code, division_name=unit.division.full_name,
-        is_member=unit.is_member, is_office=unit.is_office,
+        id=unit.public_id,
+        code=unit.code,
+        name=unit.name,
+        department=unit.department,
+        department_name=DEPARTMENTS.get(unit.department, unit.department),
+        level=unit.level,
+        division_code=unit.division_code,
+        division_name=unit.division.full_name,
+        is_member=unit.is_member,
+        is_office=unit.is_office,
     )
 
 
@@ -68,10 +74,15 @@ def list_units(
         stmt = stmt.where(Unit.division_code == division_code)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     page = max(1, page)
-    rows = session.execute(
-        stmt.order_by(Unit.division_code, Unit.ordinal, Unit.id)
-        .limit(page_size).offset((page - 1) * page_size)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            stmt.order_by(Unit.division_code, Unit.ordinal, Unit.id)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        .scalars()
+        .all()
+    )
     return Page(items=list(rows), total=total, page=page, page_size=page_size)
 
 
@@ -104,8 +115,12 @@ def provincial_counterpart(session: Session, unit: Unit) -> Unit:
 def user_read(user: User) -> UserRead:
     """The API view of a staff user."""
     return UserRead(
-        id=user.public_id, username=user.username, display_name=user.display_name,
-        unit_code=user.unit.code, unit_name=user.unit.name, roles=sorted(user.role_codes),
+        id=user.public_id,
+        username=user.username,
+        display_name=user.display_name,
+        unit_code=user.unit.code,
+        unit_name=user.unit.name,
+        roles=sorted(user.role_codes),
         is_active=user.is_active,
     )
 
@@ -119,7 +134,11 @@ def _user_scope(actor: Actor):  # type: ignore[no-untyped-def]
 
 
 def list_users(
-    session: Session, *, actor: Actor, unit_public_id: str | None = None, page: int = 1,
+    session: Session,
+    *,
+    actor: Actor,
+    unit_public_id: str | None = None,
+    page: int = 1,
     page_size: int = 50,
 ) -> Page:
     """Staff users of the units inside the actor's jurisdiction (and department line)."""
@@ -128,10 +147,15 @@ def list_users(
     if unit_public_id:
         stmt = stmt.where(Unit.public_id == unit_public_id)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = session.execute(
-        stmt.order_by(Unit.division_code, User.username)
-        .limit(page_size).offset((max(1, page) - 1) * page_size)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            stmt.order_by(Unit.division_code, User.username)
+            .limit(page_size)
+            .offset((max(1, page) - 1) * page_size)
+        )
+        .scalars()
+        .all()
+    )
     return Page(items=list(rows), total=total, page=max(1, page), page_size=page_size)
 
 

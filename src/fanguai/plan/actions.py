@@ -25,8 +25,13 @@ def load_plan(
         parsed = parse_plan(text)
     except PlanParseError as exc:
         raise InvalidInput(str(exc), field="text") from exc
-    with action(session, actor, "plan.load", object_type="plan_version",
-                detail={"name": name, "measures": len(parsed.measures)}) as act:
+    with action(
+        session,
+        actor,
+        "plan.load",
+        object_type="plan_version",
+        detail={"name": name, "measures": len(parsed.measures)},
+    ) as act:
         if session.execute(select(PlanVersion.id).where(PlanVersion.name == name)).first():
             raise Conflict(f"plan version {name!r} already loaded", field="name")
         units = {
@@ -43,23 +48,34 @@ def load_plan(
         if make_current:
             session.execute(update(PlanVersion).values(is_current=False))
         version = PlanVersion(
-            name=name, title=parsed.title, is_current=make_current,
+            name=name,
+            title=parsed.title,
+            is_current=make_current,
             source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         )
         session.add(version)
         for m in parsed.measures:
             measure = Measure(
-                version=version, code=m.code, parent_code=m.parent, level=m.level,
-                ordinal=m.ordinal, text=m.text, annotation=m.annotation,
+                version=version,
+                code=m.code,
+                parent_code=m.parent,
+                level=m.level,
+                ordinal=m.ordinal,
+                text=m.text,
+                annotation=m.annotation,
             )
             ordinal = 0
             for role, names in (("lead", m.lead_units), ("cooperating", m.cooperating_units)):
                 for unit_name in names:
                     ordinal += 1
-                    measure.units.append(MeasureUnit(
-                        unit_name=unit_name, unit_id=units[unit_name].id, role=role,
-                        ordinal=ordinal,
-                    ))
+                    measure.units.append(
+                        MeasureUnit(
+                            unit_name=unit_name,
+                            unit_id=units[unit_name].id,
+                            role=role,
+                            ordinal=ordinal,
+                        )
+                    )
             session.add(measure)
         session.flush()
         act.object_id = version.public_id

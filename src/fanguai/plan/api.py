@@ -29,19 +29,20 @@ def list_measures(
         unit_id = org_service.provincial_counterpart(
             session, org_service.get_unit_for(session, actor=actor, public_id=unit)
         ).id
-    measures = service.list_measures(session, actor=actor, unit_id=unit_id, role=role,
-                                     section=section, q=q)
+    measures = service.list_measures(
+        session, actor=actor, unit_id=unit_id, role=role, section=section, q=q
+    )
     return [service.measure_read(m) for m in measures]
 
 
 @router.get("/measures/{measure_id}", response_model=MeasureRead)
 def get_measure(
-    measure_id: str, actor: Actor = require("measures.read"),
+    measure_id: str,
+    actor: Actor = require("measures.read"),
     session: Session = Depends(get_session),
 ) -> MeasureRead:
     """One measure."""
-    return service.measure_read(service.get_measure_for(session, actor=actor,
-                                                        public_id=measure_id))
+    return service.measure_read(service.get_measure_for(session, actor=actor, public_id=measure_id))
 
 
 @router.get("/plan/versions", response_model=list[PlanVersionRead])
@@ -50,8 +51,13 @@ def list_versions(
 ) -> list[PlanVersionRead]:
     """Loaded versions of the plan."""
     return [
-        PlanVersionRead(id=v.public_id, name=v.name, title=v.title,
-                        source_sha256=v.source_sha256, is_current=v.is_current,
-                        measures=len(v.measures))
+        PlanVersionRead(
+            id=v.public_id,
+            name=v.name,
+            title=v.title,
+            source_sha256=v.source_sha256,
+            is_current=v.is_current,
+            measures=len(v.measures),
+        )
         for v in service.list_versions(session)
     ]

@@ -22,8 +22,14 @@ app = typer.Typer(help="The plan's measures catalogue.", no_args_is_help=True)
 def _from_parsed(text: str) -> list[MeasureRead]:
     parsed = parse_plan(text)
     return [
-        MeasureRead(code=m.code, parent=m.parent, level=m.level, text=m.text,
-                    lead_units=list(m.lead_units), cooperating_units=list(m.cooperating_units))
+        MeasureRead(
+            code=m.code,
+            parent=m.parent,
+            level=m.level,
+            text=m.text,
+            lead_units=list(m.lead_units),
+            cooperating_units=list(m.cooperating_units),
+        )
         for m in parsed.measures
     ]
 
@@ -41,7 +47,11 @@ def _database_has_schema() -> bool:
 def measures(
     json_out: bool = typer.Option(False, "--json", help="Print a JSON list."),
     file: Path | None = typer.Option(
-        None, "--file", exists=True, dir_okay=False, readable=True,
+        None,
+        "--file",
+        exists=True,
+        dir_okay=False,
+        readable=True,
         help="Parse this plan text instead of reading the database.",
     ),
     version: str | None = typer.Option(None, "--version", help="A loaded version's name."),
@@ -64,8 +74,9 @@ def measures(
                 v = None
             if v is None:
                 rows = _from_parsed(service.bundled_plan_text())
-                typer.echo("note: no plan loaded in the database; showing the bundled plan",
-                           err=True)
+                typer.echo(
+                    "note: no plan loaded in the database; showing the bundled plan", err=True
+                )
             else:
                 rows = [service.measure_read(m) for m in v.measures]
     else:
@@ -99,10 +110,12 @@ def load(
     text = file.read_text(encoding="utf-8")
     db = database(settings())
     with db.session() as session:
-        v = load_plan(session, actor=cli_actor("plan load"), text=text, name=name,
-                      make_current=current)
-        typer.echo(f"loaded {name}: {len(v.measures)} measures"
-                   f"{' (current)' if v.is_current else ''}")
+        v = load_plan(
+            session, actor=cli_actor("plan load"), text=text, name=name, make_current=current
+        )
+        typer.echo(
+            f"loaded {name}: {len(v.measures)} measures{' (current)' if v.is_current else ''}"
+        )
 
 
 @app.command("versions")
@@ -111,9 +124,16 @@ def versions(json_out: bool = typer.Option(False, "--json")) -> None:
     """List loaded plan versions."""
     db = database(settings())
     with db.session() as session:
-        rows = [{"name": v.name, "title": v.title, "current": v.is_current,
-                 "measures": len(v.measures), "sha256": v.source_sha256}
-                for v in service.list_versions(session)]
+        rows = [
+            {
+                "name": v.name,
+                "title": v.title,
+                "current": v.is_current,
+                "measures": len(v.measures),
+                "sha256": v.source_sha256,
+            }
+            for v in service.list_versions(session)
+        ]
     if json_out:
         echo_json(rows)
         return

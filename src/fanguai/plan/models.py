@@ -41,7 +41,9 @@ class Measure(PublicIdMixin, Base):
 
     version: Mapped[PlanVersion] = relationship(back_populates="measures")
     units: Mapped[list[MeasureUnit]] = relationship(
-        back_populates="measure", order_by="MeasureUnit.ordinal", cascade="all, delete-orphan",
+        back_populates="measure",
+        order_by="MeasureUnit.ordinal",
+        cascade="all, delete-orphan",
         lazy="selectin",
     )
 

@@ -37,24 +37,48 @@ def measures_page(
     unit_id = None
     if unit:
         selected_unit = org_service.provincial_counterpart(
-            session, org_service.get_unit_for(session, actor=actor, public_id=unit))
+            session, org_service.get_unit_for(session, actor=actor, public_id=unit)
+        )
         unit_id = selected_unit.id
-    measures = service.list_measures(session, actor=actor, version=version, unit_id=unit_id,
-                                     role=role or None, section=section or None, q=q or None)
+    measures = service.list_measures(
+        session,
+        actor=actor,
+        version=version,
+        unit_id=unit_id,
+        role=role or None,
+        section=section or None,
+        q=q or None,
+    )
     sections = [m for m in version.measures if m.level == 1]
-    members = session.execute(
-        select(Unit).where(Unit.level == "province", Unit.is_member).order_by(Unit.ordinal)
-    ).scalars().all()
-    return render(request, "plan/measures.html", {
-        "version": version, "measures": measures, "sections": sections, "members": members,
-        "selected_unit": selected_unit, "role": role or "", "section": section or "",
-        "q": q or "", "total": len(version.measures),
-    })
+    members = (
+        session.execute(
+            select(Unit).where(Unit.level == "province", Unit.is_member).order_by(Unit.ordinal)
+        )
+        .scalars()
+        .all()
+    )
+    return render(
+        request,
+        "plan/measures.html",
+        {
+            "version": version,
+            "measures": measures,
+            "sections": sections,
+            "members": members,
+            "selected_unit": selected_unit,
+            "role": role or "",
+            "section": section or "",
+            "q": q or "",
+            "total": len(version.measures),
+        },
+    )
 
 
 @router.get("/measures/{measure_id}")
 def measure_page(
-    request: Request, measure_id: str, actor: Actor = require("measures.read"),
+    request: Request,
+    measure_id: str,
+    actor: Actor = require("measures.read"),
     session: Session = Depends(get_session),
 ) -> Response:
     """One measure: its text, parents, children, lead and cooperating units."""
@@ -66,8 +90,19 @@ def measure_page(
         trail.insert(0, by_code[code])
         code = by_code[code].parent_code
     children = [m for m in measure.version.measures if m.parent_code == measure.code]
-    units = {u.id: u for u in session.execute(
-        select(Unit).where(Unit.id.in_([mu.unit_id for mu in measure.units]))).scalars()}
-    return render(request, "plan/measure.html", {
-        "measure": measure, "trail": trail, "children": children, "units": units,
-    })
+    units = {
+        u.id: u
+        for u in session.execute(
+            select(Unit).where(Unit.id.in_([mu.unit_id for mu in measure.units]))
+        ).scalars()
+    }
+    return render(
+        request,
+        "plan/measure.html",
+        {
+            "measure": measure,
+            "trail": trail,
+            "children": children,
+            "units": units,
+        },
+    )

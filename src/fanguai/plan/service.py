@@ -47,8 +47,12 @@ def list_versions(session: Session) -> list[PlanVersion]:
 def measure_read(measure: Measure) -> MeasureRead:
     """The API view of a measure."""
     return MeasureRead(
-        id=measure.public_id, code=measure.code, parent=measure.parent_code, level=measure.level,
-        text=measure.text, lead_units=measure.lead_units,
+        id=measure.public_id,
+        code=measure.code,
+        parent=measure.parent_code,
+        level=measure.level,
+        text=measure.text,
+        lead_units=measure.lead_units,
         cooperating_units=measure.cooperating_units,
     )
 

@@ -25,3 +25,15 @@ class UserSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    mfa_passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    mfa_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuthThrottle(Base):
+    """Failed logins per client address in the current window (throttling across accounts)."""
+
+    __tablename__ = "auth_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # keyed hash of the address
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)

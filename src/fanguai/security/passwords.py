@@ -7,6 +7,8 @@ import os
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from fanguai.security.password_policy import normalise
+
 # RFC 9106's second recommended option (64 MiB, 3 passes), 4 lanes. The test suite sets
 # FANGUAI_ARGON2_PROFILE=fast: still Argon2id, with parameters cheap enough for thousands of logins.
 _PROFILES = {
@@ -19,14 +21,15 @@ _DUMMY_HASH = _HASHER.hash("fanguai-dummy-password-for-timing")
 
 
 def hash_password(password: str) -> str:
-    """An Argon2id hash string of ``password``."""
-    return _HASHER.hash(password)
+    """An Argon2id hash string of the NFKC form of ``password`` (whole: nothing is cut)."""
+    return _HASHER.hash(normalise(password))
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; a missing hash still costs one verification."""
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        ok = _HASHER.verify(stored_hash or _DUMMY_HASH, normalise(password))
+        return ok and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fanguai.core.actions import action, bookkeeping
 from fanguai.core.actor import Actor
@@ -68,7 +69,12 @@ def actor_for_user(user: User, *, session_id: str | None = None) -> Actor:
 
 
 def login(
-    session: Session, *, username: str, password: str, idle_minutes: int, absolute_hours: int,
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    idle_minutes: int,
+    absolute_hours: int,
     now: datetime | None = None,
 ) -> tuple[NewSession, Actor]:
     """Check the password and open a session; every failure raises the same ``LoginFailed``."""
@@ -84,12 +90,19 @@ def login(
     assert user is not None
     user_actor = actor_for_user(user)
     if not user.is_active or (user.locked_until is not None and user.locked_until > now):
-        with action(session, user_actor, "auth.login", object_type="user",
-                    object_id=user.public_id, detail={"reason": "locked_or_disabled"}):
+        with action(
+            session,
+            user_actor,
+            "auth.login",
+            object_type="user",
+            object_id=user.public_id,
+            detail={"reason": "locked_or_disabled"},
+        ):
             raise LoginFailed()
     if not ok:
-        with action(session, user_actor, "auth.login_failure", object_type="user",
-                    object_id=user.public_id) as act:
+        with action(
+            session, user_actor, "auth.login_failure", object_type="user", object_id=user.public_id
+        ) as act:
             user = session.get(User, user.id)
             assert user is not None
             user.failed_logins += 1
@@ -109,10 +122,17 @@ def login(
         user.last_login_at = now
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        session.add(UserSession(
-            token_hash=token_hash(token), user_id=user.id, auth_epoch=user.auth_epoch,
-            csrf_token=csrf, created_at=now, last_seen_at=now, expires_at=expires,
-        ))
+        session.add(
+            UserSession(
+                token_hash=token_hash(token),
+                user_id=user.id,
+                auth_epoch=user.auth_epoch,
+                csrf_token=csrf,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=expires,
+            )
+        )
     del idle_minutes  # enforced when the session is resolved
     return NewSession(token=token, csrf_token=csrf, expires_at=expires), actor_for_user(user)
 
@@ -143,7 +163,7 @@ def resolve(
                 .where(UserSession.token_hash == row.token_hash)
                 .values(last_seen_at=now)
             )
-        row.last_seen_at = now
+        set_committed_value(row, "last_seen_at", now)  # already stored: not a pending change
     return actor_for_user(user, session_id=row.token_hash[:16]), row
 
 

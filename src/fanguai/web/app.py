@@ -7,15 +7,15 @@ import hmac
 import logging
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from fanguai.core import actions
 from fanguai.core.actor import ANONYMOUS, Actor
@@ -90,8 +90,10 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_request_bytes):
             response: Response = JSONResponse(
-                {"error": "payload_too_large",
-                 "message": f"request body over {self.max_request_bytes} bytes"},
+                {
+                    "error": "payload_too_large",
+                    "message": f"request body over {self.max_request_bytes} bytes",
+                },
                 status_code=413,
             )
         else:
@@ -104,8 +106,9 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             except Exception:
                 # Fail closed (C6): no audit record, no answer.
                 log.exception("audit write failed; refusing the response")
-                response = JSONResponse({"error": "unavailable",
-                                         "message": "audit log unavailable"}, status_code=503)
+                response = JSONResponse(
+                    {"error": "unavailable", "message": "audit log unavailable"}, status_code=503
+                )
         response.headers["X-Request-ID"] = rid
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -113,13 +116,16 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             response.headers["Cache-Control"] = "no-store"
         return response
 
-
     @staticmethod
     def _record(request: Request, actor: Actor, status: int) -> None:
         with request.app.state.db.session() as session:
             actions.record(
-                session, actor, f"http.{request.method.lower()}", outcome=_outcome(status),
-                object_type="route", object_id=request.url.path[:64],
+                session,
+                actor,
+                f"http.{request.method.lower()}",
+                outcome=_outcome(status),
+                object_type="route",
+                object_id=request.url.path[:64],
                 detail={"status": status},
             )
 
@@ -131,11 +137,16 @@ def _error_response(request: Request, exc: DomainError) -> Response:
             body["field"] = exc.field
         return JSONResponse(body, status_code=exc.status_code)
     if isinstance(exc, NotAuthenticated):
-        target = request.url.path
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+        target = quote(request.url.path, safe="/")
+        page = "/mfa" if exc.code == "mfa_required" else "/login"
+        return RedirectResponse(f"{page}?next={target}", status_code=303)
     key = {404: "error.not_found", 403: "error.forbidden"}.get(exc.status_code, "error.invalid")
-    return render(request, "error.html", {"title": translate(key), "status": exc.status_code},
-                  status_code=exc.status_code)
+    return render(
+        request,
+        "error.html",
+        {"title": translate(key), "status": exc.status_code},
+        status_code=exc.status_code,
+    )
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -162,23 +173,42 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         ]
         if _is_api(request):
             return JSONResponse({"error": "invalid_input", "errors": errors}, status_code=422)
-        return render(request, "error.html", {"title": translate("error.invalid"),
-                                              "status": 422}, status_code=422)
+        return render(
+            request,
+            "error.html",
+            {"title": translate("error.invalid"), "status": 422},
+            status_code=422,
+        )
 
     @app.exception_handler(OperationalError)
     async def _db_unavailable(request: Request, exc: OperationalError) -> Response:
         log.error("database error: %s", type(exc.orig).__name__ if exc.orig else "unknown")
-        return JSONResponse({"error": "unavailable", "message": "database unavailable"},
-                            status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {"error": "unavailable", "message": "database unavailable"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     from fanguai.geo import pages as geo_pages
     from fanguai.org import api as org_api
     from fanguai.org import pages as org_pages
+    from fanguai.people import api as people_api
     from fanguai.plan import api as plan_api
     from fanguai.plan import pages as plan_pages
+    from fanguai.web import admin_pages, mfa_pages
     from fanguai.web import pages as core_pages
 
-    for module in (core_pages, org_pages, plan_pages, geo_pages, org_api, plan_api):
+    for module in (
+        core_pages,
+        mfa_pages,
+        admin_pages,
+        org_pages,
+        plan_pages,
+        geo_pages,
+        org_api,
+        plan_api,
+        people_api,
+    ):
         app.include_router(module.router)
 
     static_dir = Path(str(resources.files("fanguai.web") / "static"))

@@ -50,14 +50,31 @@ async def _submitted_csrf(request: Request) -> str | None:
     return None
 
 
-class Permission:
-    """A route's declared permission; ``None`` marks a public route."""
+class MfaRequired(NotAuthenticated):
+    """Logged in with the password only: the second factor is still due."""
 
-    def __init__(self, permission: str | None) -> None:
+    code = "mfa_required"
+
+    def __init__(self) -> None:
+        super().__init__("second factor required")
+
+
+SESSION_ONLY = "session"  # any logged-in staff user, whatever their roles
+
+
+class Permission:
+    """A route's declared permission; ``None`` marks a public route.
+
+    ``first_factor`` routes (the second-factor pages, logout) accept a session that has passed
+    the password but not yet the TOTP code; every other route needs both.
+    """
+
+    def __init__(self, permission: str | None, *, first_factor: bool = False) -> None:
         self.permission = permission
+        self.first_factor = first_factor
 
     def __repr__(self) -> str:
-        return f"Permission({self.permission!r})"
+        return f"Permission({self.permission!r}, first_factor={self.first_factor})"
 
     async def __call__(self, request: Request, session: Session = Depends(get_session)) -> Actor:
         settings = request.app.state.settings
@@ -67,7 +84,9 @@ class Permission:
         if token:
             try:
                 actor, row = await run_in_threadpool(
-                    auth.resolve, session, token=token,
+                    auth.resolve,
+                    session,
+                    token=token,
                     idle_minutes=settings.session_idle_minutes,
                 )
             except NotAuthenticated:
@@ -79,12 +98,17 @@ class Permission:
             return actor
         if row is None:
             raise NotAuthenticated("not logged in")
+        request.state.session_row = row
+        request.state.mfa_passed = bool(row.mfa_passed)
+        request.state.csrf_token = row.csrf_token  # the error page's logout button needs it
+        if settings.mfa_required and not row.mfa_passed and not self.first_factor:
+            raise MfaRequired()
         if request.method not in SAFE_METHODS:
             submitted = await _submitted_csrf(request)
             if not submitted or not hmac.compare_digest(submitted, row.csrf_token):
                 await run_in_threadpool(_audit_denied, session, actor, request, "csrf")
                 raise CsrfFailed()
-        if not actor.can(self.permission):
+        if self.permission != SESSION_ONLY and not actor.can(self.permission):
             await run_in_threadpool(_audit_denied, session, actor, request, self.permission)
             raise Forbidden(f"permission {self.permission!r} required")
         request.state.csrf_token = row.csrf_token
@@ -93,14 +117,24 @@ class Permission:
 
 def _audit_denied(session: Session, actor: Actor, request: Request, why: str) -> None:
     actions.record(
-        session, actor, f"http.{request.method.lower()}", outcome="denied",
-        object_type="route", object_id=request.url.path[:64], message=f"denied: {why}",
+        session,
+        actor,
+        f"http.{request.method.lower()}",
+        outcome="denied",
+        object_type="route",
+        object_id=request.url.path[:64],
+        message=f"denied: {why}",
     )
 
 
 def require(permission: str) -> Any:
     """Declare that a route needs ``permission`` (and a logged-in staff user)."""
     return Depends(Permission(permission))
+
+
+def require_session(*, first_factor: bool = False) -> Any:
+    """Declare that a route needs a logged-in user (any role), e.g. the second-factor pages."""
+    return Depends(Permission(SESSION_ONLY, first_factor=first_factor))
 
 
 def public() -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -17,7 +18,14 @@ from fanguai.org.models import Division, Unit, User
 from fanguai.plan import service as plan_service
 from fanguai.security import service as auth
 from fanguai.security.scope import covers_clause, sees_unit_clause
-from fanguai.web.deps import LOGIN_CSRF_COOKIE, SESSION_COOKIE, get_session, public, require
+from fanguai.web.deps import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    get_session,
+    public,
+    require,
+    require_session,
+)
 from fanguai.web.i18n import translate
 from fanguai.web.templating import render
 
@@ -33,8 +41,13 @@ def _safe_next(target: str | None) -> str:
 def _set_session_cookie(request: Request, response: Response, token: str) -> None:
     settings = request.app.state.settings
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, secure=settings.secure_cookies, samesite="strict",
-        max_age=settings.session_absolute_hours * 3600, path="/",
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="strict",
+        max_age=settings.session_absolute_hours * 3600,
+        path="/",
     )
 
 
@@ -51,10 +64,19 @@ def login_page(request: Request, next: str | None = None, actor: Actor = public(
     if actor.is_user:
         return RedirectResponse(_safe_next(next), status_code=303)
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", {"next": _safe_next(next), "login_csrf": token,
-                                              "error": None, "username": ""})
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.app.state.settings.secure_cookies, path="/login")
+    response = render(
+        request,
+        "login.html",
+        {"next": _safe_next(next), "login_csrf": token, "error": None, "username": ""},
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+        path="/login",
+    )
     return response
 
 
@@ -76,28 +98,46 @@ def login_submit(
     else:
         settings = request.app.state.settings
         try:
-            new, _ = auth.login(session, username=username, password=password,
-                                idle_minutes=settings.session_idle_minutes,
-                                absolute_hours=settings.session_absolute_hours)
+            new, _ = auth.login(
+                session,
+                username=username,
+                password=password,
+                idle_minutes=settings.session_idle_minutes,
+                absolute_hours=settings.session_absolute_hours,
+            )
         except NotAuthenticated:
             error = translate("login.failed")
         else:
-            response = RedirectResponse(_safe_next(next), status_code=303)
+            target = _safe_next(next)
+            if settings.mfa_required:
+                target = f"/mfa?next={quote(target, safe='/')}"
+            response = RedirectResponse(target, status_code=303)
             _set_session_cookie(request, response, new.token)
             response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
             return response
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", {"next": _safe_next(next), "login_csrf": token,
-                                              "error": error, "username": username},
-                      status_code=400)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.app.state.settings.secure_cookies, path="/login")
+    response = render(
+        request,
+        "login.html",
+        {"next": _safe_next(next), "login_csrf": token, "error": error, "username": username},
+        status_code=400,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.secure_cookies,
+        path="/login",
+    )
     return response
 
 
 @router.post("/logout")
 def logout(
-    request: Request, actor: Actor = require("home.view"), session: Session = Depends(get_session)
+    request: Request,
+    actor: Actor = require_session(first_factor=True),
+    session: Session = Depends(get_session),
 ) -> Response:
     """End the session on the server and drop the cookie."""
     auth.logout(session, actor=actor, token=request.cookies.get(SESSION_COOKIE, ""))
@@ -115,17 +155,31 @@ class SessionCreate(BaseModel):
 
 @router.post("/api/session")
 async def api_login(
-    request: Request, body: SessionCreate, actor: Actor = public(),
+    request: Request,
+    body: SessionCreate,
+    actor: Actor = public(),
     session: Session = Depends(get_session),
 ) -> Response:
     """JSON login: sets the session cookie and returns the CSRF token for later writes."""
     settings = request.app.state.settings
     new, who = await run_in_threadpool(
-        auth.login, session, username=body.username, password=body.password,
-        idle_minutes=settings.session_idle_minutes, absolute_hours=settings.session_absolute_hours,
+        auth.login,
+        session,
+        username=body.username,
+        password=body.password,
+        idle_minutes=settings.session_idle_minutes,
+        absolute_hours=settings.session_absolute_hours,
     )
-    response = JSONResponse({"csrf_token": new.csrf_token, "user": who.name,
-                             "unit": who.unit_code, "roles": sorted(who.roles)}, status_code=201)
+    response = JSONResponse(
+        {
+            "csrf_token": new.csrf_token,
+            "user": who.name,
+            "unit": who.unit_code,
+            "roles": sorted(who.roles),
+            "mfa_required": settings.mfa_required,
+        },
+        status_code=201,
+    )
     _set_session_cookie(request, response, new.token)
     return response
 
@@ -133,19 +187,30 @@ async def api_login(
 @router.get("/api/me")
 def api_me(actor: Actor = require("home.view")) -> dict[str, object]:
     """Who the session belongs to."""
-    return {"user": actor.name, "unit": actor.unit_code, "unit_name": actor.unit_name,
-            "roles": sorted(actor.roles), "permissions": sorted(actor.permissions)}
+    return {
+        "user": actor.name,
+        "unit": actor.unit_code,
+        "unit_name": actor.unit_name,
+        "roles": sorted(actor.roles),
+        "permissions": sorted(actor.permissions),
+    }
 
 
 def home_counts(session: Session, actor: Actor) -> list[tuple[str, int, str]]:
     """The numbers on the home page, each with what it counts (all are current totals)."""
     counts: list[tuple[str, int, str]] = []
     if actor.can("units.read"):
-        n = session.execute(select(func.count()).select_from(Unit).where(
-            sees_unit_clause(actor, Unit.division_code))).scalar_one()
+        n = session.execute(
+            select(func.count())
+            .select_from(Unit)
+            .where(sees_unit_clause(actor, Unit.division_code))
+        ).scalar_one()
         counts.append(("home.count.units", n, "/units"))
-        n = session.execute(select(func.count()).select_from(Division).where(
-            covers_clause(actor, Division.code), Division.level == "county")).scalar_one()
+        n = session.execute(
+            select(func.count())
+            .select_from(Division)
+            .where(covers_clause(actor, Division.code), Division.level == "county")
+        ).scalar_one()
         counts.append(("home.count.counties", n, "/divisions"))
     if actor.can("measures.read"):
         try:
@@ -158,17 +223,18 @@ def home_counts(session: Session, actor: Actor) -> list[tuple[str, int, str]]:
             assert unit is not None
             target = unit.parent if unit.parent is not None else unit
             try:
-                n = len(plan_service.list_measures(session, actor=actor, unit_id=target.id,
-                                                   role="lead"))
+                n = len(
+                    plan_service.list_measures(session, actor=actor, unit_id=target.id, role="lead")
+                )
             except Exception:  # noqa: BLE001
                 n = 0
-            counts.append(("home.count.my_lead", n,
-                           f"/measures?unit={target.public_id}&role=lead"))
+            counts.append(("home.count.my_lead", n, f"/measures?unit={target.public_id}&role=lead"))
     if actor.can("users.read"):
         from fanguai.org.service import list_users
 
-        counts.append(("home.count.staff", list_users(session, actor=actor, page_size=1).total,
-                       "/staff"))
+        counts.append(
+            ("home.count.staff", list_users(session, actor=actor, page_size=1).total, "/staff")
+        )
     return counts
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from importlib import resources
 from typing import Any
@@ -29,6 +30,7 @@ def beijing(value: datetime | None) -> str:
 
 templates.env.globals["_"] = translate
 templates.env.filters["beijing"] = beijing
+templates.env.filters["b64"] = lambda value: base64.b64encode(str(value).encode()).decode()
 templates.env.globals["ROLES"] = ROLES
 
 # Navigation by permission: (permission, url, message key).
@@ -38,6 +40,9 @@ NAV = (
     ("units.read", "/units", "nav.units"),
     ("divisions.read", "/divisions", "nav.divisions"),
     ("users.read", "/staff", "nav.staff"),
+    ("users.manage", "/admin/system", "nav.admin.system"),
+    ("roles.assign", "/admin/security", "nav.admin.security"),
+    ("audit.read", "/admin/audit", "nav.admin.audit"),
 )
 
 
@@ -46,7 +51,15 @@ def render(
 ) -> HTMLResponse:
     """Render a page with the layout's context (actor, navigation, CSRF token)."""
     actor: Actor | None = getattr(request.state, "actor", None)
-    nav = [(url, key) for perm, url, key in NAV if actor is not None and actor.can(perm)]
+    half_logged_in = (
+        getattr(request.state, "mfa_passed", True) is False
+        and request.app.state.settings.mfa_required
+    )
+    nav = [
+        (url, key)
+        for perm, url, key in NAV
+        if actor is not None and actor.can(perm) and not half_logged_in
+    ]
     ctx = {
         "actor": actor if actor is not None and actor.is_user else None,
         "nav": nav,

@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -36,13 +37,15 @@ $$ LANGUAGE plpgsql
 def upgrade() -> None:
     with op.batch_alter_table("audit_event") as batch:
         batch.add_column(sa.Column("client", sa.String(length=64), nullable=True))
-        batch.add_column(sa.Column("priority", sa.String(length=8), nullable=False,
-                                   server_default="normal"))
+        batch.add_column(
+            sa.Column("priority", sa.String(length=8), nullable=False, server_default="normal")
+        )
     op.create_table(
         "audit_anchor",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("purged_upto_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                  nullable=False),
+        sa.Column(
+            "purged_upto_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
         sa.Column("row_hash", sa.String(length=64), nullable=False),
         sa.Column("archive_sha", sa.String(length=64), nullable=False),
         sa.Column("purged_at", sa.DateTime(timezone=True), nullable=False),
@@ -51,8 +54,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_purge_permit",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("upto_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-                  nullable=False),
+        sa.Column("upto_seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_purge_permit")),
     )
     if op.get_context().dialect.name == "sqlite":
@@ -60,10 +62,14 @@ def upgrade() -> None:
             op.execute(statement)
     else:
         op.execute(_PG_FUNCTION)
-        op.execute("CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
-                   "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()")
-        op.execute("CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()")
+        op.execute(
+            "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+            "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()"
+        )
 
 
 def downgrade() -> None:

@@ -1,0 +1,221 @@
+"""The second factor: TOTP enrolment, verification, recovery codes, reset by the security admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fanguai.core.actions import action
+from fanguai.core.actor import Actor
+from fanguai.crypto.fields import FieldCrypto
+from fanguai.db import utcnow
+from fanguai.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from fanguai.org.models import User
+from fanguai.security import totp
+from fanguai.security.models import UserSession
+from fanguai.security.service import LOCKOUT, MAX_FAILED_LOGINS, token_hash
+
+WRONG_CODE = "验证码错误或已使用"
+
+
+def _pepper(crypto: FieldCrypto) -> bytes:
+    # Recovery codes carry ~39 bits: a keyed hash, so a stolen database alone cannot test them.
+    return crypto.keystore.index_key("mfa.recovery_code")
+
+
+def _subject(user: User) -> str:
+    return f"user:{user.public_id}"
+
+
+def _seal(crypto: FieldCrypto, user: User, secret: str) -> str:
+    return crypto.encrypt(
+        secret,
+        subject_id=_subject(user),
+        table="staff_user",
+        column="totp_secret",
+        row_id=user.public_id,
+    )
+
+
+def _open(crypto: FieldCrypto, user: User) -> str:
+    assert user.totp_secret is not None
+    return crypto.decrypt(
+        user.totp_secret,
+        subject_id=_subject(user),
+        table="staff_user",
+        column="totp_secret",
+        row_id=user.public_id,
+    )
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What the enrolment page shows: the seed (once), its URI and QR code."""
+
+    secret: str
+    uri: str
+    qr_svg: str
+
+
+def begin_enrolment(session: Session, *, crypto: FieldCrypto, actor: Actor) -> Enrolment:
+    """Give the user a new TOTP seed to scan (not active until confirmed with a code)."""
+    with action(
+        session, actor, "auth.mfa_enrol_begin", object_type="user", object_id=actor.user_public_id
+    ):
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise NotFound("user not found")
+        if user.mfa_enrolled_at is not None:
+            raise Conflict("second factor already set up; ask the security admin to reset it")
+        secret = totp.new_secret()
+        user.totp_secret = _seal(crypto, user, secret)
+        user.totp_last_step = None
+    uri = totp.provisioning_uri(secret, account=actor.name)
+    return Enrolment(secret=secret, uri=uri, qr_svg=totp.qr_svg(uri))
+
+
+def pending_enrolment(session: Session, *, crypto: FieldCrypto, actor: Actor) -> Enrolment | None:
+    """The seed being enrolled, to show the page again (None if enrolment has not begun)."""
+    user = session.get(User, actor.user_id)
+    if user is None or user.totp_secret is None or user.mfa_enrolled_at is not None:
+        return None
+    secret = _open(crypto, user)
+    uri = totp.provisioning_uri(secret, account=actor.name)
+    return Enrolment(secret=secret, uri=uri, qr_svg=totp.qr_svg(uri))
+
+
+def _check_code(user: User, crypto: FieldCrypto, code: str, now: datetime) -> int | None:
+    if user.totp_secret is None:
+        return None
+    return totp.verify(_open(crypto, user), code, now=now, last_used_step=user.totp_last_step)
+
+
+def _count_failure(session: Session, actor: Actor, user_id: int, now: datetime) -> None:
+    with action(
+        session, actor, "auth.mfa_failure", object_type="user", object_id=actor.user_public_id
+    ) as act:
+        user = session.get(User, user_id)
+        assert user is not None
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            user.auth_epoch += 1  # the half-logged-in session dies with the lock
+            act.detail["locked"] = True
+
+
+def confirm_enrolment(
+    session: Session,
+    *,
+    crypto: FieldCrypto,
+    actor: Actor,
+    token: str,
+    code: str,
+    now: datetime | None = None,
+) -> list[str]:
+    """Activate the seed with a first code; returns the recovery codes (shown once)."""
+    now = now or utcnow()
+    user = session.get(User, actor.user_id)
+    if user is None or user.totp_secret is None or user.mfa_enrolled_at is not None:
+        raise Conflict("no second-factor enrolment in progress")
+    step = _check_code(user, crypto, code, now)
+    session.rollback()
+    if step is None:
+        _count_failure(session, actor, actor.user_id or 0, now)
+        raise InvalidInput(WRONG_CODE, field="code")
+    codes = totp.recovery_codes()
+    with action(
+        session, actor, "auth.mfa_enrol", object_type="user", object_id=actor.user_public_id
+    ):
+        user = session.get(User, actor.user_id)
+        assert user is not None
+        user.mfa_enrolled_at = now
+        user.totp_last_step = step
+        user.recovery_codes = [totp.hash_recovery_code(c, pepper=_pepper(crypto)) for c in codes]
+        user.failed_logins = 0
+        _mark_session(session, token, now)
+    return codes
+
+
+def _mark_session(session: Session, token: str, now: datetime) -> None:
+    row = session.get(UserSession, token_hash(token))
+    if row is None or row.revoked:
+        raise NotAuthenticated("session expired or unknown")
+    row.mfa_passed = True
+    row.mfa_at = now
+
+
+def verify_second_factor(
+    session: Session,
+    *,
+    crypto: FieldCrypto,
+    actor: Actor,
+    token: str,
+    code: str,
+    now: datetime | None = None,
+) -> None:
+    """Complete the login with a TOTP code or a recovery code (each usable once)."""
+    now = now or utcnow()
+    user = session.get(User, actor.user_id)
+    if user is None or user.mfa_enrolled_at is None:
+        raise Conflict("second factor not set up yet")
+    step = _check_code(user, crypto, code, now)
+    recovery_hash = totp.hash_recovery_code(code, pepper=_pepper(crypto)) if step is None else None
+    recovery_ok = recovery_hash is not None and recovery_hash in (user.recovery_codes or [])
+    session.rollback()
+    if step is None and not recovery_ok:
+        _count_failure(session, actor, user.id, now)
+        raise InvalidInput(WRONG_CODE, field="code")
+    with action(
+        session,
+        actor,
+        "auth.mfa",
+        object_type="user",
+        object_id=actor.user_public_id,
+        detail={"method": "totp" if step is not None else "recovery_code"},
+    ):
+        user = session.get(User, actor.user_id)
+        assert user is not None
+        if step is not None:
+            user.totp_last_step = step
+        else:
+            user.recovery_codes = [h for h in user.recovery_codes if h != recovery_hash]
+        user.failed_logins = 0
+        _mark_session(session, token, now)
+
+
+def reset(session: Session, *, actor: Actor, user_public_id: str) -> None:
+    """Security admin: clear a user's second factor; their sessions end, they enrol again."""
+    with action(
+        session,
+        actor,
+        "auth.mfa_reset",
+        object_type="user",
+        object_id=user_public_id,
+        priority="high",
+    ):
+        if not actor.can("mfa.reset"):
+            raise Forbidden("permission 'mfa.reset' required")
+        user = session.execute(
+            select(User).where(User.public_id == user_public_id)
+        ).scalar_one_or_none()
+        if user is None:
+            raise NotFound("user not found")
+        if user.id == actor.user_id:
+            raise Forbidden("an admin cannot reset their own second factor")
+        user.totp_secret = None
+        user.totp_last_step = None
+        user.mfa_enrolled_at = None
+        user.recovery_codes = []
+        user.auth_epoch += 1
+
+
+def current_code_for_demo(session: Session, *, crypto: FieldCrypto, user_id: int) -> str | None:
+    """Demo mode only: the persona's current code, shown on the page (never outside demo)."""
+    user = session.get(User, user_id)
+    if user is None or user.totp_secret is None:
+        return None
+    return totp.code_at(_open(crypto, user), utcnow())

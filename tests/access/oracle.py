@@ -1,0 +1,71 @@
+"""The policy oracle: reads policy_spec.yaml and decides from it alone (no application imports)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SPEC = yaml.safe_load((Path(__file__).with_name("policy_spec.yaml")).read_text(encoding="utf-8"))
+ADMINS_SEEING_ALL_LINES = {"sys_admin", "sec_admin"}
+
+
+@dataclass(frozen=True)
+class Who:
+    """A fixture user as the oracle sees them."""
+
+    username: str
+    roles: frozenset[str]
+    division: str  # six-digit code of the user's unit
+    level: str  # province | city | county
+    department: str
+
+
+def permissions(roles: frozenset[str]) -> set[str]:
+    granted: set[str] = set()
+    for role in roles:
+        granted |= set(SPEC["permissions"].get(role, []))
+    return granted
+
+
+def _jurisdiction(who: Who) -> str:
+    return {"province": who.division[:2], "city": who.division[:4]}.get(who.level, who.division)
+
+
+def inside(who: Who, division: str) -> bool:
+    return division.startswith(_jurisdiction(who))
+
+
+def above(who: Who, division: str) -> bool:
+    return division in {who.division[:2] + "0000", who.division[:4] + "00"} - {who.division}
+
+
+def unit_view(who: Who, unit_division: str) -> bool:
+    return inside(who, unit_division) or above(who, unit_division)
+
+
+def staff_line(who: Who, unit_division: str, unit_department: str) -> bool:
+    if not inside(who, unit_division):
+        return False
+    return bool(who.roles & ADMINS_SEEING_ALL_LINES) or unit_department == who.department
+
+
+def expected_status(op: dict, who: Who, target: dict | None) -> int:
+    """200, or the deny status the spec gives."""
+    if op["needs"] not in permissions(who.roles):
+        return SPEC["deny_status"]["permission"]
+    if target is None or op["scope"] in ("all", "self"):
+        return 200
+    if op["scope"] == "unit_view":
+        ok = unit_view(who, target["division"])
+    elif op["scope"] == "staff_line":
+        ok = staff_line(who, target["division"], target["department"])
+    elif op["scope"] == "person_line":
+        # Same rule as staff lines, without the admins' exception: no admin reads case data.
+        ok = inside(who, target["division"]) and target["department"] == who.department
+        if ok and target.get("minor") and not op.get("adult_only") and not target.get("granted"):
+            return SPEC["deny_status"]["permission"]
+    else:
+        raise ValueError(f"unknown scope {op['scope']!r}")
+    return 200 if ok else SPEC["deny_status"]["scope"]
