@@ -248,11 +248,13 @@ def archive_and_purge(
     if not verify_full(session, signer).ok:
         raise AuditChainBroken("the audit chain does not verify; refusing to purge")
     session.rollback()
-    rows = (
-        session.execute(select(AuditEvent).where(AuditEvent.at < cutoff).order_by(AuditEvent.seq))
-        .scalars()
-        .all()
-    )
+    # Only a prefix of the chain can go: stop at the first row that is not old enough, even if
+    # later rows carry older times (a clock set back must not punch holes in the chain).
+    rows = []
+    for event in session.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars():
+        if event.at >= cutoff:
+            break
+        rows.append(event)
     if not rows:
         return {"archived": 0}
     first, last = rows[0].seq, rows[-1].seq

@@ -51,6 +51,8 @@ class ActionContext:
     object_id: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     priority: str = "normal"
+    # A recorded refusal that must still commit its bookkeeping (failed-login counters).
+    outcome: str = "success"
 
 
 def _outcome_for(exc: BaseException) -> str:
@@ -96,7 +98,7 @@ def action(
             session,
             actor=actor,
             action=name,
-            outcome="success",
+            outcome=ctx.outcome,
             source=source,
             object_type=ctx.object_type,
             object_id=ctx.object_id,

@@ -22,6 +22,7 @@ class Actor:
     roles: frozenset[str] = field(default_factory=frozenset)
     permissions: frozenset[str] = field(default_factory=frozenset)
     session_id: str | None = None
+    must_change_password: bool = False
 
     @property
     def is_user(self) -> bool:

@@ -102,7 +102,11 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             actor: Actor = getattr(request.state, "actor", ANONYMOUS)
             client_var.set(_client(request, actor, secret))
             try:
-                await run_in_threadpool(self._record, request, actor, response.status_code)
+                outcome = getattr(request.state, "audit_outcome", None) or _outcome(
+                    response.status_code
+                )
+                await run_in_threadpool(self._record, request, actor, response.status_code,
+                                        outcome)
             except Exception:
                 # Fail closed (C6): no audit record, no answer.
                 log.exception("audit write failed; refusing the response")
@@ -117,13 +121,13 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         return response
 
     @staticmethod
-    def _record(request: Request, actor: Actor, status: int) -> None:
+    def _record(request: Request, actor: Actor, status: int, outcome: str) -> None:
         with request.app.state.db.session() as session:
             actions.record(
                 session,
                 actor,
                 f"http.{request.method.lower()}",
-                outcome=_outcome(status),
+                outcome=outcome,
                 object_type="route",
                 object_id=request.url.path[:64],
                 detail={"status": status},
@@ -131,6 +135,8 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
 
 
 def _error_response(request: Request, exc: DomainError) -> Response:
+    # A refusal stays a refusal in the audit log even when the page answers with a redirect.
+    request.state.audit_outcome = "denied" if exc.status_code in (401, 403, 404) else "failed"
     if _is_api(request):
         body = {"error": exc.code, "message": exc.message}
         if exc.field:
@@ -140,6 +146,8 @@ def _error_response(request: Request, exc: DomainError) -> Response:
         target = quote(request.url.path, safe="/")
         page = "/mfa" if exc.code == "mfa_required" else "/login"
         return RedirectResponse(f"{page}?next={target}", status_code=303)
+    if exc.code == "password_change_required":
+        return RedirectResponse("/password", status_code=303)
     key = {404: "error.not_found", 403: "error.forbidden"}.get(exc.status_code, "error.invalid")
     return render(
         request,

@@ -26,9 +26,24 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A database session for this request, closed afterwards."""
+    """A database session for this request, closed afterwards.
+
+    A read-only transaction left open at the end is committed rather than rolled back: there is
+    nothing to undo (writes go through actions, which commit themselves), and ending it cleanly
+    keeps the audit records that other sessions wrote meanwhile in the test harness, where all
+    sessions share one connection through savepoints.
+    """
     with request.app.state.db.session() as session:
-        yield session
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        if session.in_transaction():
+            if session.new or session.dirty or session.deleted:
+                session.rollback()
+            else:
+                session.commit()
 
 
 class CsrfFailed(Forbidden):
@@ -57,6 +72,15 @@ class MfaRequired(NotAuthenticated):
 
     def __init__(self) -> None:
         super().__init__("second factor required")
+
+
+class PasswordChangeRequired(Forbidden):
+    """The password has expired (or was set by an admin): change it before anything else."""
+
+    code = "password_change_required"
+
+    def __init__(self) -> None:
+        super().__init__("password change required")
 
 
 SESSION_ONLY = "session"  # any logged-in staff user, whatever their roles
@@ -103,6 +127,8 @@ class Permission:
         request.state.csrf_token = row.csrf_token  # the error page's logout button needs it
         if settings.mfa_required and not row.mfa_passed and not self.first_factor:
             raise MfaRequired()
+        if actor.must_change_password and self.permission != SESSION_ONLY:
+            raise PasswordChangeRequired()
         if request.method not in SAFE_METHODS:
             submitted = await _submitted_csrf(request)
             if not submitted or not hmac.compare_digest(submitted, row.csrf_token):

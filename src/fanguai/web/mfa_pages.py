@@ -199,3 +199,66 @@ def api_enrol_confirm(
         code=body.code,
     )
     return {"recovery_codes": codes}
+
+
+@router.get("/password")
+def password_page(
+    request: Request, actor: Actor = require_session(), session: Session = Depends(get_session)
+) -> Response:
+    """Change one's own password (required when it has expired)."""
+    return render(request, "password.html", {"error": None, "done": False,
+                                             "required": actor.must_change_password})
+
+
+@router.post("/password")
+def password_submit(
+    request: Request,
+    old_password: str = Form("", max_length=128),
+    new_password: str = Form("", max_length=128),
+    new_password_again: str = Form("", max_length=128),
+    actor: Actor = require_session(),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Check the current password and the policy, then store the new one."""
+    from fanguai.security import service as auth
+
+    error = None
+    if new_password != new_password_again:
+        error = translate("password.mismatch")
+    else:
+        try:
+            auth.change_password(
+                session, actor=actor, old_password=old_password, new_password=new_password,
+                profile=request.app.state.settings.password_profile,
+                token=request.cookies.get(SESSION_COOKIE, ""),
+            )
+        except InvalidInput as exc:
+            error = exc.message
+    if error:
+        return render(request, "password.html", {"error": error, "done": False,
+                                                 "required": actor.must_change_password},
+                      status_code=400)
+    return render(request, "password.html", {"error": None, "done": True, "required": False})
+
+
+class PasswordChange(BaseModel):
+    """Current and new password."""
+
+    old_password: str = Field(max_length=128)
+    new_password: str = Field(max_length=128)
+
+
+@router.post("/api/session/password")
+def api_password(
+    request: Request, body: PasswordChange, actor: Actor = require_session(),
+    session: Session = Depends(get_session),
+) -> dict[str, str]:
+    """Change one's own password; other sessions end."""
+    from fanguai.security import service as auth
+
+    auth.change_password(
+        session, actor=actor, old_password=body.old_password, new_password=body.new_password,
+        profile=request.app.state.settings.password_profile,
+        token=request.cookies.get(SESSION_COOKIE, ""),
+    )
+    return {"password": "changed"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from urllib.parse import quote
 
@@ -30,6 +32,26 @@ from fanguai.web.i18n import translate
 from fanguai.web.templating import render
 
 router = APIRouter()
+
+
+def login_policy(settings) -> auth.LoginPolicy:  # type: ignore[no-untyped-def]
+    """The login rules the settings choose."""
+    from fanguai.security.password_policy import PROFILES
+
+    rotation = settings.password_rotation_days
+    if PROFILES[settings.password_profile].rotation_days is None:
+        rotation = 0  # the nist profile never expires passwords
+    return auth.LoginPolicy(absolute_hours=settings.session_absolute_hours,
+                            dormant_after_days=settings.dormant_after_days,
+                            rotation_days=rotation)
+
+
+def throttle_key(request: Request) -> str | None:
+    """A keyed hash of the client address: throttling without storing the address."""
+    if request.client is None:
+        return None
+    secret = request.app.state.settings.secret_key.get_secret_value().encode()
+    return hmac.new(secret, request.client.host.encode(), hashlib.sha256).hexdigest()[:40]
 
 
 def _safe_next(target: str | None) -> str:
@@ -102,8 +124,8 @@ def login_submit(
                 session,
                 username=username,
                 password=password,
-                idle_minutes=settings.session_idle_minutes,
-                absolute_hours=settings.session_absolute_hours,
+                policy=login_policy(settings),
+                throttle_key=throttle_key(request),
             )
         except NotAuthenticated:
             error = translate("login.failed")
@@ -167,8 +189,8 @@ async def api_login(
         session,
         username=body.username,
         password=body.password,
-        idle_minutes=settings.session_idle_minutes,
-        absolute_hours=settings.session_absolute_hours,
+        policy=login_policy(settings),
+        throttle_key=throttle_key(request),
     )
     response = JSONResponse(
         {
