@@ -25,6 +25,14 @@ from fanguai.settings import Settings
 PASSWORD = "Demo-Persona#2026"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    fault = os.environ.get("FANGUAI_INJECT_FAULT")
+    if fault:  # M1: a deliberately broken platform, to show that the tests notice
+        from tests.faults import inject
+
+        config._fanguai_fault_patches = inject(fault)  # type: ignore[attr-defined]
+
+
 def test_database_url(tmp_dir: Path) -> str:
     return os.environ.get("FANGUAI_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.sqlite3'}"
 
