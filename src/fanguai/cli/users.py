@@ -64,3 +64,22 @@ def list_users(json_out: bool = typer.Option(False, "--json", help="Print JSON."
             f"{r['username']:<20} {r['unit_code']:<12} {','.join(r['roles']):<30} "
             f"{r['display_name']}"
         )
+
+
+@app.command("disable-dormant")
+@reports_errors
+def disable_dormant(
+    days: int | None = typer.Option(None, help="Default: FANGUAI_DORMANT_AFTER_DAYS (90)."),
+) -> None:
+    """Disable accounts unused for the given number of days (run daily, e.g. from cron)."""
+    from fanguai.security.service import disable_dormant as run
+
+    s = settings()
+    db = database(s)
+    with db.session() as session:
+        names = run(
+            session, actor=cli_actor("users disable-dormant"), days=days or s.dormant_after_days
+        )
+    typer.echo(
+        f"disabled {len(names)} dormant account(s)" + (": " + ", ".join(names) if names else "")
+    )
