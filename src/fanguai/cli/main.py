@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from fanguai.cli import audit as audit_cli
+from fanguai.cli import backup as backup_cli
 from fanguai.cli import db as db_cli
 from fanguai.cli import demo as demo_cli
 from fanguai.cli import serve as serve_cli
@@ -28,6 +29,7 @@ app.add_typer(keys_cli.app, name="keys")
 app.add_typer(plan_cli.app, name="plan")
 app.add_typer(users_cli.app, name="users")
 serve_cli.register(app)
+backup_cli.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
