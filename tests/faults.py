@@ -15,8 +15,10 @@ def _unit_filter_off() -> list[mock._patch]:  # type: ignore[name-defined]
 
 
 def _field_filter_off() -> list[mock._patch]:  # type: ignore[name-defined]
-    return [mock.patch("fanguai.people.service.mask_name", lambda name: name),
-            mock.patch("fanguai.people.service.mask", lambda value, *a, **k: value)]
+    return [
+        mock.patch("fanguai.people.service.mask_name", lambda name: name),
+        mock.patch("fanguai.people.service.mask", lambda value, *a, **k: value),
+    ]
 
 
 def _audit_skipped() -> list[mock._patch]:  # type: ignore[name-defined]
@@ -29,8 +31,7 @@ def _audit_skipped() -> list[mock._patch]:  # type: ignore[name-defined]
 def _verifier_skips_chain() -> list[mock._patch]:  # type: ignore[name-defined]
     from fanguai.audit.service import VerifyResult
 
-    return [mock.patch("fanguai.audit.service.verify",
-                       lambda session: VerifyResult(0, None, None))]
+    return [mock.patch("fanguai.audit.service.verify", lambda session: VerifyResult(0, None, None))]
 
 
 def _fixed_nonce() -> list[mock._patch]:  # type: ignore[name-defined]

@@ -21,7 +21,11 @@ def test_an_injected_fault_makes_the_suite_fail(fault: str) -> None:
     env = {**os.environ, "FANGUAI_INJECT_FAULT": fault}
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", target],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     tail = "\n".join(result.stdout.splitlines()[-5:])
     assert result.returncode == 1, f"fault {fault!r} went unnoticed by {target}:\n{tail}"

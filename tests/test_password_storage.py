@@ -22,8 +22,13 @@ PASSWORDS = ["Kq9#mZt4Lw2x", "Vb7$rNc3Hs8p", "Pd5&yGf6Jk1q"]
 
 def _encodings(secret: str) -> list[bytes]:
     raw = secret.encode()
-    return [raw, base64.b64encode(raw), raw.hex().encode(), raw.hex().upper().encode(),
-            secret.encode("utf-16-le")]
+    return [
+        raw,
+        base64.b64encode(raw),
+        raw.hex().encode(),
+        raw.hex().upper().encode(),
+        secret.encode("utf-16-le"),
+    ]
 
 
 def test_known_passwords_leave_no_trace_in_files_or_logs(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
@@ -34,25 +39,41 @@ def test_known_passwords_leave_no_trace_in_files_or_logs(tmp_path, caplog) -> No
     with db.session() as session:
         ensure_reference_data(session, actor=cli_actor("test"))
         for i, password in enumerate(PASSWORDS):
-            create_user(session, actor=cli_actor("test"), data=UserCreate(
-                username=f"a6.user{i}", display_name="测试", unit_code="320508-GA",
-                password=password, roles=["viewer"]))
+            create_user(
+                session,
+                actor=cli_actor("test"),
+                data=UserCreate(
+                    username=f"a6.user{i}",
+                    display_name="测试",
+                    unit_code="320508-GA",
+                    password=password,
+                    roles=["viewer"],
+                ),
+            )
     app = __import__("fanguai.web.app", fromlist=["create_app"]).create_app(
-        Settings(demo=False, secret_key="k" * 40, data_dir=tmp_path), db=db)
+        Settings(demo=False, secret_key="k" * 40, data_dir=tmp_path), db=db
+    )
     client = TestClient(app, base_url="https://testserver")
     for i, password in enumerate(PASSWORDS):
         client.post("/api/session", json={"username": f"a6.user{i}", "password": password})
         client.post("/api/session", json={"username": f"a6.user{i}", "password": password + "x"})
     with db.session() as session:
-        hashes = session.execute(select(User.password_hash).where(
-            User.username.like("a6.%"))).scalars().all()
+        hashes = (
+            session.execute(select(User.password_hash).where(User.username.like("a6.%")))
+            .scalars()
+            .all()
+        )
     assert all(h.startswith("$argon2id$") for h in hashes)
     with db.engine.connect() as conn:
         conn.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
     blobs = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     blobs["logs"] = caplog.text.encode()
-    found = [(name, password) for password in PASSWORDS for name, blob in blobs.items()
-             if any(e in blob for e in _encodings(password))]
+    found = [
+        (name, password)
+        for password in PASSWORDS
+        for name, blob in blobs.items()
+        if any(e in blob for e in _encodings(password))
+    ]
     assert found == []
     # Control: the scan does see a password written in clear.
     (tmp_path / "control.txt").write_text(PASSWORDS[0])

@@ -98,6 +98,11 @@ class Settings(BaseSettings):
             )
         if len(self.secret_key.get_secret_value()) < 32:
             raise SettingsError("FANGUAI_SECRET_KEY must be at least 32 characters long")
+        if not self.mfa_required:
+            raise SettingsError(
+                "FANGUAI_MFA_REQUIRED=0 is allowed in demo mode only: every "
+                "staff role needs a second factor"
+            )
 
 
 @lru_cache(maxsize=1)

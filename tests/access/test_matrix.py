@@ -198,6 +198,7 @@ def test_every_get_route_of_the_api_is_in_the_policy_spec(app) -> None:  # type:
         "/healthz",
         "/login",
         "/mfa",
+        "/password",
         "/mfa/enrol",
         "/units",
         "/measures/{measure_id}",

@@ -18,14 +18,26 @@ from fanguai.db import utcnow
 from tests.access import oracle
 from tests.access.test_matrix import _calls, _who
 
-REQUIRED = ("at", "actor_kind", "actor_name", "actor_roles", "action", "object_type",
-            "object_id", "outcome", "source", "request_id", "client")
+REQUIRED = (
+    "at",
+    "actor_kind",
+    "actor_name",
+    "actor_roles",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "source",
+    "request_id",
+    "client",
+)
 PERSONAS = ["gusu.police", "gusu.chief", "sysadmin", "secadmin", "auditor"]
 
 
 def _events_for(session, request_id: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
-    return list(session.execute(select(AuditEvent).where(
-        AuditEvent.request_id == request_id)).scalars())
+    return list(
+        session.execute(select(AuditEvent).where(AuditEvent.request_id == request_id)).scalars()
+    )
 
 
 def test_every_operation_allowed_and_denied_leaves_a_complete_record(app, login, session) -> None:  # type: ignore[no-untyped-def]
@@ -42,8 +54,11 @@ def test_every_operation_allowed_and_denied_leaves_a_complete_record(app, login,
             assert events, f"{op['id']} as {persona}: no audit record"
             anonymous = persona == "(anonymous)"
             for event in events:
-                missing = [f for f in REQUIRED if getattr(event, f) in (None, "")
-                           and not (f == "actor_roles" and anonymous)]
+                missing = [
+                    f
+                    for f in REQUIRED
+                    if getattr(event, f) in (None, "") and not (f == "actor_roles" and anonymous)
+                ]
                 assert not missing, f"{op['id']} as {persona}: missing {missing}"
                 assert anonymous or event.actor_unit, f"{op['id']} as {persona}: no unit"
             allowed = not anonymous and oracle.expected_status(op, who[persona], target) == 200
@@ -55,8 +70,9 @@ def test_every_operation_allowed_and_denied_leaves_a_complete_record(app, login,
 
 
 def test_login_successes_and_failures_are_recorded(client, session) -> None:  # type: ignore[no-untyped-def]
-    ok = client.post("/api/session", json={"username": "gusu.police",
-                                            "password": "Demo-Persona#2026"})
+    ok = client.post(
+        "/api/session", json={"username": "gusu.police", "password": "Demo-Persona#2026"}
+    )
     bad = client.post("/api/session", json={"username": "gusu.police", "password": "nope"})
     for response, outcome in ((ok, "success"), (bad, "denied")):
         events = _events_for(session, response.headers["x-request-id"])
@@ -82,23 +98,36 @@ def test_purge_archives_first_and_keeps_six_months(session, tmp_path) -> None:  
     later = utcnow() + timedelta(days=400)  # everything logged so far is now 400 days old
     with time_machine.travel(later, tick=False):
         for i in range(5):
-            record(session, cli_actor("test"), "test.recent", outcome="success",
-                   object_type="x", object_id=str(i))
+            record(
+                session,
+                cli_actor("test"),
+                "test.recent",
+                outcome="success",
+                object_type="x",
+                object_id=str(i),
+            )
         with pytest.raises(audit.InvalidAuditRequest):
-            audit.archive_and_purge(session, actor=cli_actor("test"), signer=signer,
-                                    cutoff=utcnow() - timedelta(days=100),
-                                    archive_dir=tmp_path / "archive")
-        result = audit.archive_and_purge(session, actor=cli_actor("test"), signer=signer,
-                                         cutoff=utcnow() - timedelta(days=365),
-                                         archive_dir=tmp_path / "archive")
+            audit.archive_and_purge(
+                session,
+                actor=cli_actor("test"),
+                signer=signer,
+                cutoff=utcnow() - timedelta(days=100),
+                archive_dir=tmp_path / "archive",
+            )
+        result = audit.archive_and_purge(
+            session,
+            actor=cli_actor("test"),
+            signer=signer,
+            cutoff=utcnow() - timedelta(days=365),
+            archive_dir=tmp_path / "archive",
+        )
     assert result["archived"] == old
     left = session.execute(select(AuditEvent.action).order_by(AuditEvent.seq)).scalars().all()
     assert left == ["test.recent"] * 5 + ["audit.purge"]
     manifest = json.loads(next((tmp_path / "archive").glob("*.manifest.json")).read_text())
     assert manifest["count"] == old
     body = {k: v for k, v in manifest.items() if k != "signature"}
-    assert signer.verify_signature(json.dumps(body, sort_keys=True).encode(),
-                                   manifest["signature"])
+    assert signer.verify_signature(json.dumps(body, sort_keys=True).encode(), manifest["signature"])
     assert audit.verify_full(session, signer).ok  # the chain continues from the anchor
 
 

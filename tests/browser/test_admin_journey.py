@@ -19,7 +19,9 @@ def _login_to(page, base: str, username: str, target: str) -> None:  # type: ign
     page.wait_for_url(f"{base}{target}")
 
 
-def test_the_security_admin_and_the_auditor_work_on_their_own_pages(browser, live_server, screenshots) -> None:  # type: ignore[no-untyped-def]
+def test_the_security_admin_and_the_auditor_work_on_their_own_pages(
+    browser, live_server, screenshots
+) -> None:  # type: ignore[no-untyped-def]
     for username, target, shot, expect in (
         ("secadmin", "/admin/security", "06-admin-security.png", "安全管理"),
         ("auditor", "/admin/audit", "07-admin-audit.png", "审计日志完整"),

@@ -27,8 +27,10 @@ def _oracle_age(born: date, today: date) -> int:
 
 
 @settings(max_examples=5000, deadline=None)
-@given(born=st.dates(date(1950, 1, 1), date(2025, 12, 31)),
-       today=st.dates(date(2020, 1, 1), date(2045, 12, 31)))
+@given(
+    born=st.dates(date(1950, 1, 1), date(2025, 12, 31)),
+    today=st.dates(date(2020, 1, 1), date(2045, 12, 31)),
+)
 def test_age_and_minor_status_agree_with_counting_birthdays(born, today) -> None:  # type: ignore[no-untyped-def]
     if today < born:
         return
@@ -69,9 +71,11 @@ def test_an_estimated_age_range_decides_only_when_it_can() -> None:
 
 
 @settings(max_examples=2000, deadline=None)
-@given(region=st.sampled_from(["320508", "320102", "110105", "440305"]),
-       born=st.dates(date(1950, 1, 1), date(2020, 12, 31)),
-       serial=st.integers(0, 999))
+@given(
+    region=st.sampled_from(["320508", "320102", "110105", "440305"]),
+    born=st.dates(date(1950, 1, 1), date(2020, 12, 31)),
+    serial=st.integers(0, 999),
+)
 def test_every_valid_id_number_is_accepted_and_every_single_digit_change_refused(  # type: ignore[no-untyped-def]
     region, born, serial
 ) -> None:
@@ -80,7 +84,7 @@ def test_every_valid_id_number_is_accepted_and_every_single_digit_change_refused
     card = parse_id_card(number, today=date(2026, 1, 1))
     assert card.birth_date == born and card.sex == ("male" if serial % 2 else "female")
     position = serial % 17
-    changed = number[:position] + str((int(number[position]) + 1) % 10) + number[position + 1:]
+    changed = number[:position] + str((int(number[position]) + 1) % 10) + number[position + 1 :]
     try:
         parse_id_card(changed, today=date(2026, 1, 1))
     except Exception as exc:  # noqa: BLE001 - any refusal is right; acceptance is the failure

@@ -21,8 +21,9 @@ def test_no_sensitive_value_travels_in_a_path_or_query(app) -> None:  # type: ig
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             for param in op.get("parameters", []):
-                if param["in"] in ("path", "query") and any(s in param["name"].lower()
-                                                              for s in SENSITIVE):
+                if param["in"] in ("path", "query") and any(
+                    s in param["name"].lower() for s in SENSITIVE
+                ):
                     offending.append(f"{method.upper()} {path} {param['name']}")
     assert offending == []
 
@@ -62,7 +63,9 @@ def test_guessed_identifiers_find_nothing(login, session, kind) -> None:  # type
     many = 10_000 if os.environ.get("SEC_EXTENDED") else 500
     c = login("gusu.police")
     own = session.execute(select(Unit.public_id).where(Unit.code == "320508-GA")).scalar_one()
-    guesses = _neighbours(own, many, rng) + [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(many)]
+    guesses = _neighbours(own, many, rng) + [
+        str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(many)
+    ]
     hits = [g for g in guesses if c.get(f"/api/{kind}/{g}").status_code != 404]
     assert hits == [], f"seed {seed}"
 
@@ -75,9 +78,19 @@ def test_malformed_identifiers_answer_404_not_500(login) -> None:  # type: ignor
 
 def test_extra_fields_cannot_set_what_the_role_may_not(login) -> None:  # type: ignore[no-untyped-def]
     c = login("gusu.police")
-    r = c.post("/api/people", json={"kind": "parent", "name": "张三", "owner_unit_id": 1,
-                                    "erased_at": "2020-01-01T00:00:00Z"})
+    r = c.post(
+        "/api/people",
+        json={
+            "kind": "parent",
+            "name": "张三",
+            "owner_unit_id": 1,
+            "erased_at": "2020-01-01T00:00:00Z",
+        },
+    )
     assert r.status_code == 422
-    dup = c.post("/api/people", content=b'{"kind": "parent", "kind": "victim", "roles": ["x"]}',
-                 headers={"content-type": "application/json"})
+    dup = c.post(
+        "/api/people",
+        content=b'{"kind": "parent", "kind": "victim", "roles": ["x"]}',
+        headers={"content-type": "application/json"},
+    )
     assert dup.status_code == 422

@@ -197,10 +197,16 @@ WRITE_EXAMPLES = {
         json={"reason": "儿童正在被带离本市，需立即核对家长联系方式以便拦截"},
     ),
     ("POST", "/password"): lambda c, login: login("gusu.edu").post(
-        "/password", data={"old_password": "Demo-Persona#2026", "new_password": "Tq8#vLm3xR2w",
-                           "new_password_again": "Tq8#vLm3xR2w"}),
+        "/password",
+        data={
+            "old_password": "Demo-Persona#2026",
+            "new_password": "Tq8#vLm3xR2w",
+            "new_password_again": "Tq8#vLm3xR2w",
+        },
+    ),
     ("POST", "/api/session/password"): lambda c, login: login("gusu.edu").post(
-        "/api/session/password", json={"old_password": "wrong", "new_password": "Tq8#vLm3xR2w"}),
+        "/api/session/password", json={"old_password": "wrong", "new_password": "Tq8#vLm3xR2w"}
+    ),
     ("POST", "/api/grants/{grant_id}/approve"): lambda c, login: login("gusu.chief").post(
         f"/api/grants/{_pending_grant(c, login)}/approve"
     ),

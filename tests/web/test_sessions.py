@@ -47,10 +47,10 @@ def test_each_login_gets_a_new_session_id(app) -> None:  # type: ignore[no-untyp
 def test_lockout_follows_the_exact_sequence(app, session) -> None:  # type: ignore[no-untyped-def]
     start = utcnow()
     with time_machine.travel(start, tick=False):
-        for i in range(4):
+        for _ in range(4):
             assert _api_login(app, "gusu.edu", "wrong-password")[1].status_code == 401
         assert _api_login(app, "gusu.edu")[1].status_code == 201  # success resets the counter
-        for i in range(5):
+        for _ in range(5):
             assert _api_login(app, "gusu.edu", "wrong-password")[1].status_code == 401
         sixth = _api_login(app, "gusu.edu")[1]
         assert sixth.status_code == 401 and sixth.json()["message"] == auth.LOGIN_FAILED_MESSAGE
@@ -74,8 +74,12 @@ def test_an_admin_unlock_is_audited_and_works(app, login, session) -> None:  # t
     for _ in range(5):
         _api_login(app, "gusu.edu", "wrong-password")
     target = session.execute(select(User.public_id).where(User.username == "gusu.edu")).scalar_one()
-    assert login("secadmin").post(f"/admin/security/users/{target}/unlock",
-                                  follow_redirects=False).status_code == 303
+    assert (
+        login("secadmin")
+        .post(f"/admin/security/users/{target}/unlock", follow_redirects=False)
+        .status_code
+        == 303
+    )
     assert _api_login(app, "gusu.edu")[1].status_code == 201
 
 
@@ -107,11 +111,13 @@ def test_an_expired_password_must_be_changed_first(app, login, session) -> None:
         c = login("gusu.civil")
         assert c.get("/api/me").status_code == 403
         assert c.get("/units", follow_redirects=False).headers["location"] == "/password"
-        weak = c.post("/api/session/password", json={"old_password": PASSWORD,
-                                                       "new_password": "woaini1314"})
+        weak = c.post(
+            "/api/session/password", json={"old_password": PASSWORD, "new_password": "woaini1314"}
+        )
         assert weak.status_code == 422
-        ok = c.post("/api/session/password", json={"old_password": PASSWORD,
-                                                     "new_password": "Tq8#vLm3xR2w"})
+        ok = c.post(
+            "/api/session/password", json={"old_password": PASSWORD, "new_password": "Tq8#vLm3xR2w"}
+        )
         assert ok.status_code == 200 and c.get("/api/me").status_code == 200
 
 

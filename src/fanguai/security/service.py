@@ -134,7 +134,9 @@ def login(
     ok = verify_password(user.password_hash if user else None, password)
     throttled = _throttled(session, throttle_key, now)
     session.rollback()
-    actor = actor_for_user(user) if user else Actor(kind="anonymous", name=username[:64] or "-")
+    # An unknown name may be a password typed into the wrong box: log only a digest of it.
+    unknown = "unknown:" + hashlib.sha256(username.encode()).hexdigest()[:12]
+    actor = actor_for_user(user) if user else Actor(kind="anonymous", name=unknown)
     reason = None
     if throttled:
         reason = "throttled"
@@ -149,9 +151,14 @@ def login(
     elif is_dormant(user, now, policy.dormant_after_days):
         reason = "dormant"
     if reason is not None:
-        with action(session, actor, "auth.login", object_type="user",
-                    object_id=user.public_id if user else None,
-                    detail={"reason": reason}) as act:
+        with action(
+            session,
+            actor,
+            "auth.login",
+            object_type="user",
+            object_id=user.public_id if user else None,
+            detail={"reason": reason},
+        ) as act:
             act.outcome = "denied"
             _count_throttle(session, throttle_key, now)
             if user is not None:
@@ -203,8 +210,9 @@ def disable_dormant(
 ) -> list[str]:
     """Disable every active account unused for ``days`` days; returns their user names."""
     now = now or utcnow()
-    with action(session, actor, "auth.disable_dormant", object_type="user",
-                detail={"days": days}) as act:
+    with action(
+        session, actor, "auth.disable_dormant", object_type="user", detail={"days": days}
+    ) as act:
         disabled = []
         for user in session.execute(select(User).where(User.is_active)).scalars():
             if is_dormant(user, now, days):
@@ -217,8 +225,14 @@ def disable_dormant(
 
 
 def change_password(
-    session: Session, *, actor: Actor, old_password: str, new_password: str, profile: str,
-    token: str, now: datetime | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    old_password: str,
+    new_password: str,
+    profile: str,
+    token: str,
+    now: datetime | None = None,
 ) -> None:
     """Change one's own password (checked against the policy); other sessions end."""
     from fanguai.security.password_policy import validate_password
@@ -232,16 +246,24 @@ def change_password(
     if not ok:
         from fanguai.errors import InvalidInput
 
-        with action(session, actor, "auth.password_change", object_type="user",
-                    object_id=actor.user_public_id, detail={"reason": "wrong_password"}) as act:
+        with action(
+            session,
+            actor,
+            "auth.password_change",
+            object_type="user",
+            object_id=actor.user_public_id,
+            detail={"reason": "wrong_password"},
+        ) as act:
             act.outcome = "denied"
         raise InvalidInput("当前密码不正确", field="old_password")
-    with action(session, actor, "auth.password_change", object_type="user",
-                object_id=actor.user_public_id):
+    with action(
+        session, actor, "auth.password_change", object_type="user", object_id=actor.user_public_id
+    ):
         row = session.get(User, actor.user_id)
         assert row is not None
-        validate_password(new_password, profile=profile,
-                          context=(row.username, row.display_name, row.unit.name))
+        validate_password(
+            new_password, profile=profile, context=(row.username, row.display_name, row.unit.name)
+        )
         if verify_password(row.password_hash, new_password):
             from fanguai.errors import InvalidInput
 

@@ -105,8 +105,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
                 outcome = getattr(request.state, "audit_outcome", None) or _outcome(
                     response.status_code
                 )
-                await run_in_threadpool(self._record, request, actor, response.status_code,
-                                        outcome)
+                await run_in_threadpool(self._record, request, actor, response.status_code, outcome)
             except Exception:
                 # Fail closed (C6): no audit record, no answer.
                 log.exception("audit write failed; refusing the response")

@@ -206,8 +206,11 @@ def password_page(
     request: Request, actor: Actor = require_session(), session: Session = Depends(get_session)
 ) -> Response:
     """Change one's own password (required when it has expired)."""
-    return render(request, "password.html", {"error": None, "done": False,
-                                             "required": actor.must_change_password})
+    return render(
+        request,
+        "password.html",
+        {"error": None, "done": False, "required": actor.must_change_password},
+    )
 
 
 @router.post("/password")
@@ -228,16 +231,22 @@ def password_submit(
     else:
         try:
             auth.change_password(
-                session, actor=actor, old_password=old_password, new_password=new_password,
+                session,
+                actor=actor,
+                old_password=old_password,
+                new_password=new_password,
                 profile=request.app.state.settings.password_profile,
                 token=request.cookies.get(SESSION_COOKIE, ""),
             )
         except InvalidInput as exc:
             error = exc.message
     if error:
-        return render(request, "password.html", {"error": error, "done": False,
-                                                 "required": actor.must_change_password},
-                      status_code=400)
+        return render(
+            request,
+            "password.html",
+            {"error": error, "done": False, "required": actor.must_change_password},
+            status_code=400,
+        )
     return render(request, "password.html", {"error": None, "done": True, "required": False})
 
 
@@ -250,14 +259,19 @@ class PasswordChange(BaseModel):
 
 @router.post("/api/session/password")
 def api_password(
-    request: Request, body: PasswordChange, actor: Actor = require_session(),
+    request: Request,
+    body: PasswordChange,
+    actor: Actor = require_session(),
     session: Session = Depends(get_session),
 ) -> dict[str, str]:
     """Change one's own password; other sessions end."""
     from fanguai.security import service as auth
 
     auth.change_password(
-        session, actor=actor, old_password=body.old_password, new_password=body.new_password,
+        session,
+        actor=actor,
+        old_password=body.old_password,
+        new_password=body.new_password,
         profile=request.app.state.settings.password_profile,
         token=request.cookies.get(SESSION_COOKIE, ""),
     )

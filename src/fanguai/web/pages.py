@@ -41,9 +41,11 @@ def login_policy(settings) -> auth.LoginPolicy:  # type: ignore[no-untyped-def]
     rotation = settings.password_rotation_days
     if PROFILES[settings.password_profile].rotation_days is None:
         rotation = 0  # the nist profile never expires passwords
-    return auth.LoginPolicy(absolute_hours=settings.session_absolute_hours,
-                            dormant_after_days=settings.dormant_after_days,
-                            rotation_days=rotation)
+    return auth.LoginPolicy(
+        absolute_hours=settings.session_absolute_hours,
+        dormant_after_days=settings.dormant_after_days,
+        rotation_days=rotation,
+    )
 
 
 def throttle_key(request: Request) -> str | None:
