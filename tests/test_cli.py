@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -12,7 +13,7 @@ from fanguai.settings import get_settings
 
 
 @pytest.fixture
-def cli(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def cli(tmp_path, monkeypatch, field_crypto):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("FANGUAI_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.delenv("FANGUAI_DEMO", raising=False)
     get_settings.cache_clear()
@@ -55,6 +56,7 @@ def test_users_create_then_a_duplicate_is_refused(cli) -> None:  # type: ignore[
     )
     ok = cli(*args, input="Str0ng-Passw0rd!\n")
     assert ok.exit_code == 0, ok.output
+    assert re.search(r"enrolment code .*: [0-9A-Z]{4}-[0-9A-Z]{4}", ok.stdout)
     again = cli(*args, input="Str0ng-Passw0rd!\n")
     assert again.exit_code == 1 and "already exists" in again.output
     assert len(json.loads(cli("users", "list", "--json").stdout)) == 1

@@ -104,6 +104,24 @@ def files_under(root: Path) -> Iterator[tuple[str, bytes]]:
 # -- web helpers ----------------------------------------------------------------------------------
 
 
+def _issue_enrolment_code(app, username: str) -> str:  # type: ignore[no-untyped-def]
+    """What the security admin would hand the user in person."""
+    from sqlalchemy import select
+
+    from fanguai.core.actor import cli_actor
+    from fanguai.org.models import User
+    from fanguai.security import mfa
+    from fanguai.security.crypto_runtime import field_crypto
+
+    with app.state.db.session() as session:
+        user_id = session.execute(
+            select(User.public_id).where(User.username == username)
+        ).scalar_one()
+        return mfa.issue_enrolment_code(
+            session, crypto=field_crypto(), actor=cli_actor("test"), user_public_id=user_id
+        )
+
+
 def web_login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
     """A client past both factors: password, then TOTP enrolment with a first code."""
     client = TestClient(app, base_url="https://testserver")
@@ -113,7 +131,10 @@ def web_login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
     r = client.post("/api/session/mfa/enrol")
     assert r.status_code == 200, r.text
     code = totp.code_at(r.json()["secret"], totp.time_step(utcnow()) * totp.STEP_SECONDS)
-    r = client.post("/api/session/mfa/enrol/confirm", json={"code": code})
+    enrolment_code = _issue_enrolment_code(app, username)
+    r = client.post(
+        "/api/session/mfa/enrol/confirm", json={"code": code, "enrolment_code": enrolment_code}
+    )
     assert r.status_code == 200, r.text
     return client
 

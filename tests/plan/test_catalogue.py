@@ -105,7 +105,9 @@ def test_the_measures_pages_show_the_catalogue_and_a_detail(login, stored) -> No
     assert detail.status_code == 200 and "省教育厅" in detail.text and "二(三)2" in detail.text
 
 
-def test_plan_measures_json_is_the_contract_other_tools_read(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_plan_measures_json_is_the_contract_other_tools_read(
+    tmp_path, monkeypatch, field_crypto
+) -> None:  # type: ignore[no-untyped-def]
     from fanguai.cli.main import app
     from fanguai.settings import get_settings
 

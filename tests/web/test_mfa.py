@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from fanguai.org.models import User
-from fanguai.security import totp
+from fanguai.security import mfa, totp
 from fanguai.web.deps import declared_permission, iter_api_routes
 from tests.conftest import PASSWORD, totp_code
 
@@ -70,13 +70,13 @@ def test_five_wrong_codes_lock_the_account(app, session) -> None:  # type: ignor
 
 
 def test_a_new_user_enrols_with_a_qr_code_and_gets_single_use_recovery_codes(
-    app, session, login
+    app, session, login, field_crypto
 ) -> None:  # type: ignore[no-untyped-def]
     from fanguai.core.actor import cli_actor
     from fanguai.org.actions import create_user
     from fanguai.org.schemas import UserCreate
 
-    create_user(
+    user = create_user(
         session,
         actor=cli_actor("test"),
         data=UserCreate(
@@ -87,6 +87,9 @@ def test_a_new_user_enrols_with_a_qr_code_and_gets_single_use_recovery_codes(
             roles=["police_officer"],
         ),
     )
+    enrolment_code = mfa.issue_enrolment_code(
+        session, crypto=field_crypto, actor=cli_actor("test"), user_public_id=user.public_id
+    )
     c = _password_only(app, "new.officer")
     page = c.get("/mfa", follow_redirects=False)
     assert page.headers["location"].startswith("/mfa/enrol")
@@ -96,8 +99,14 @@ def test_a_new_user_enrols_with_a_qr_code_and_gets_single_use_recovery_codes(
     assert len(totp.new_secret()) * 5 >= 128  # seeds are at least 128 bits
     from fanguai.db import utcnow
 
+    no_code = c.post(
+        "/api/session/mfa/enrol/confirm",
+        json={"code": totp.code_at(secret, utcnow()), "enrolment_code": "AAAA-AAAA"},
+    )
+    assert no_code.status_code == 422 and c.get("/api/me").status_code == 401
     codes = c.post(
-        "/api/session/mfa/enrol/confirm", json={"code": totp.code_at(secret, utcnow())}
+        "/api/session/mfa/enrol/confirm",
+        json={"code": totp.code_at(secret, utcnow()), "enrolment_code": enrolment_code},
     ).json()["recovery_codes"]
     assert len(codes) == 10 and c.get("/api/me").status_code == 200
     again = _password_only(app, "new.officer")
@@ -144,3 +153,31 @@ def test_a_role_change_or_disabling_ends_the_users_sessions(login, session, chan
         )
     assert r.status_code == 303
     assert officer.get("/api/me").status_code == 401
+
+
+def test_a_second_factor_reset_does_not_let_a_password_alone_enrol(
+    app, login, session, field_crypto
+) -> None:  # type: ignore[no-untyped-def]
+    from fanguai.db import utcnow
+
+    target = session.execute(select(User.public_id).where(User.username == "gusu.edu")).scalar_one()
+    page = login("secadmin").post(f"/admin/security/users/{target}/mfa-reset")
+    code = re.search(r"一次性开通码：([0-9A-Z]{4}-[0-9A-Z]{4})", page.text).group(1)
+    thief = _password_only(app, "gusu.edu")
+    secret = re.search(
+        r'<code class="secret">([A-Z2-7]+)</code>', thief.get("/mfa/enrol").text
+    ).group(1)
+    refused = thief.post(
+        "/api/session/mfa/enrol/confirm",
+        json={"code": totp.code_at(secret, utcnow()), "enrolment_code": "ZZZZ-ZZZZ"},
+    )
+    assert refused.status_code == 422 and thief.get("/api/me").status_code == 401
+    owner = _password_only(app, "gusu.edu")
+    secret = re.search(
+        r'<code class="secret">([A-Z2-7]+)</code>', owner.get("/mfa/enrol").text
+    ).group(1)
+    ok = owner.post(
+        "/api/session/mfa/enrol/confirm",
+        json={"code": totp.code_at(secret, utcnow()), "enrolment_code": code},
+    )
+    assert ok.status_code == 200 and owner.get("/api/me").status_code == 200

@@ -176,6 +176,9 @@ WRITE_EXAMPLES = {
     ("POST", "/admin/security/users/{user_id}/mfa-reset"): lambda c, login: login("secadmin").post(
         f"/admin/security/users/{_user(c, 'gusu.edu')}/mfa-reset"
     ),
+    ("POST", "/admin/security/users/{user_id}/enrolment-code"): lambda c, login: login(
+        "secadmin"
+    ).post(f"/admin/security/users/{_user(c, 'gusu.edu')}/enrolment-code"),
     ("POST", "/admin/security/users/{user_id}/unlock"): lambda c, login: login("secadmin").post(
         f"/admin/security/users/{_user(c, 'gusu.edu')}/unlock"
     ),

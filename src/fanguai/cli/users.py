@@ -46,6 +46,16 @@ def create(
     with db.session() as session:
         user = actions.create_user(session, actor=cli_actor("users create"), data=data)
         typer.echo(f"created {user.username} in {user.unit.name} ({user.unit.code})")
+        from fanguai.security import mfa
+        from fanguai.security.crypto_runtime import field_crypto
+
+        code = mfa.issue_enrolment_code(
+            session,
+            crypto=field_crypto(),
+            actor=cli_actor("users create"),
+            user_public_id=user.public_id,
+        )
+        typer.echo(f"one-time second-factor enrolment code (hand it over in person): {code}")
 
 
 @app.command("list")

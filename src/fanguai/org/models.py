@@ -107,6 +107,9 @@ class User(PublicIdMixin, Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     mfa_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Keyed hash of the one-time code an admin hands over (out of band) to set up the second
+    # factor: a password alone never suffices to enrol an authenticator.
+    enrolment_code_hash: Mapped[str | None] = mapped_column(String(64))
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     roles: Mapped[list[Role]] = relationship(secondary=user_role, lazy="selectin")

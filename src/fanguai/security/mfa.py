@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from fanguai.security.models import UserSession
 from fanguai.security.service import LOCKOUT, MAX_FAILED_LOGINS, token_hash
 
 WRONG_CODE = "验证码错误或已使用"
+WRONG_ENROLMENT_CODE = "开通码错误：请核对安全管理员或系统管理员交给您的开通码"
+NO_ENROLMENT_CODE = "尚未为您签发双因素开通码，请联系安全管理员"
 
 
 def _pepper(crypto: FieldCrypto) -> bytes:
@@ -107,6 +110,36 @@ def _count_failure(session: Session, actor: Actor, user_id: int, now: datetime) 
             act.detail["locked"] = True
 
 
+def _enrolment_hash(crypto: FieldCrypto, code: str) -> str:
+    return totp.hash_recovery_code(code, pepper=crypto.keystore.index_key("mfa.enrolment_code"))
+
+
+def issue_enrolment_code(
+    session: Session, *, crypto: FieldCrypto, actor: Actor, user_public_id: str
+) -> str:
+    """A one-time code the admin hands to the user (out of band) to set up the second factor."""
+    with action(
+        session,
+        actor,
+        "auth.mfa_enrolment_code",
+        object_type="user",
+        object_id=user_public_id,
+        priority="high",
+    ):
+        if actor.kind == "user" and not (actor.can("mfa.reset") or actor.can("users.manage")):
+            raise Forbidden("permission 'mfa.reset' required")
+        user = session.execute(
+            select(User).where(User.public_id == user_public_id)
+        ).scalar_one_or_none()
+        if user is None:
+            raise NotFound("user not found")
+        if user.mfa_enrolled_at is not None:
+            raise Conflict("second factor already set up; reset it first")
+        code = totp.recovery_codes(1)[0]
+        user.enrolment_code_hash = _enrolment_hash(crypto, code)
+    return code
+
+
 def confirm_enrolment(
     session: Session,
     *,
@@ -114,15 +147,25 @@ def confirm_enrolment(
     actor: Actor,
     token: str,
     code: str,
+    enrolment_code: str = "",
     now: datetime | None = None,
 ) -> list[str]:
-    """Activate the seed with a first code; returns the recovery codes (shown once)."""
+    """Activate the seed with a first code and the admin's enrolment code; returns the
+    recovery codes (shown once)."""
     now = now or utcnow()
     user = session.get(User, actor.user_id)
     if user is None or user.totp_secret is None or user.mfa_enrolled_at is not None:
         raise Conflict("no second-factor enrolment in progress")
-    step = _check_code(user, crypto, code, now)
+    if user.enrolment_code_hash is None:
+        raise Conflict(NO_ENROLMENT_CODE)
+    enrolment_ok = hmac.compare_digest(
+        _enrolment_hash(crypto, enrolment_code), user.enrolment_code_hash
+    )
+    step = _check_code(user, crypto, code, now) if enrolment_ok else None
     session.rollback()
+    if not enrolment_ok:
+        _count_failure(session, actor, actor.user_id or 0, now)
+        raise InvalidInput(WRONG_ENROLMENT_CODE, field="enrolment_code")
     if step is None:
         _count_failure(session, actor, actor.user_id or 0, now)
         raise InvalidInput(WRONG_CODE, field="code")
@@ -135,6 +178,7 @@ def confirm_enrolment(
         user.mfa_enrolled_at = now
         user.totp_last_step = step
         user.recovery_codes = [totp.hash_recovery_code(c, pepper=_pepper(crypto)) for c in codes]
+        user.enrolment_code_hash = None
         user.failed_logins = 0
         _mark_session(session, token, now)
     return codes
@@ -187,8 +231,11 @@ def verify_second_factor(
         _mark_session(session, token, now)
 
 
-def reset(session: Session, *, actor: Actor, user_public_id: str) -> None:
-    """Security admin: clear a user's second factor; their sessions end, they enrol again."""
+def reset(
+    session: Session, *, actor: Actor, user_public_id: str, crypto: FieldCrypto | None = None
+) -> str | None:
+    """Security admin: clear a user's second factor; their sessions end. Returns the one-time
+    enrolment code to hand over out of band (a password alone cannot enrol a new device)."""
     with action(
         session,
         actor,
@@ -211,6 +258,9 @@ def reset(session: Session, *, actor: Actor, user_public_id: str) -> None:
         user.mfa_enrolled_at = None
         user.recovery_codes = []
         user.auth_epoch += 1
+    if crypto is None:
+        return None
+    return issue_enrolment_code(session, crypto=crypto, actor=actor, user_public_id=user_public_id)
 
 
 def current_code_for_demo(session: Session, *, crypto: FieldCrypto, user_id: int) -> str | None:

@@ -20,6 +20,7 @@ from fanguai.org import service as org_service
 from fanguai.org.models import Unit, User
 from fanguai.org.schemas import UserCreate
 from fanguai.security import mfa
+from fanguai.security.crypto_runtime import field_crypto
 from fanguai.security.roles import ADMIN_ROLES, ROLES
 from fanguai.security.scope import covers_clause
 from fanguai.web.deps import get_session, require
@@ -76,14 +77,28 @@ def system_create(
             password=password,
             roles=[],
         )
-        org_actions.create_user(session, actor=actor, data=data)
+        user = org_actions.create_user(session, actor=actor, data=data)
+        code = mfa.issue_enrolment_code(
+            session, crypto=field_crypto(), actor=actor, user_public_id=user.public_id
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         error = f"{first['loc'][0]}: {first['msg']}"
     except DomainError as exc:
         error = exc.message
     else:
-        return RedirectResponse("/admin/system", status_code=303)
+        # Shown once, on this answer only: the admin hands it to the user out of band.
+        return render(
+            request,
+            "admin/system.html",
+            {
+                "users": _users(session, actor),
+                "error": None,
+                "form": {},
+                "now": utcnow(),
+                "issued": {"code": code, "user": user.username},
+            },
+        )
     return render(
         request,
         "admin/system.html",
@@ -157,11 +172,50 @@ async def security_roles(
 
 @router.post("/admin/security/users/{user_id}/mfa-reset")
 def security_mfa_reset(
-    user_id: str, actor: Actor = require("mfa.reset"), session: Session = Depends(get_session)
+    request: Request,
+    user_id: str,
+    actor: Actor = require("mfa.reset"),
+    session: Session = Depends(get_session),
 ) -> Response:
-    """Clear a user's second factor; they enrol again at their next login."""
-    mfa.reset(session, actor=actor, user_public_id=user_id)
-    return RedirectResponse("/admin/security", status_code=303)
+    """Clear a user's second factor; show the one-time code they need to enrol again."""
+    code = mfa.reset(session, actor=actor, user_public_id=user_id, crypto=field_crypto())
+    user = session.execute(select(User).where(User.public_id == user_id)).scalar_one()
+    return render(
+        request,
+        "admin/security.html",
+        {
+            "users": _users(session, actor),
+            "roles": ROLES,
+            "admin_roles": ADMIN_ROLES,
+            "now": utcnow(),
+            "issued": {"code": code, "user": user.username},
+        },
+    )
+
+
+@router.post("/admin/security/users/{user_id}/enrolment-code")
+def security_enrolment_code(
+    request: Request,
+    user_id: str,
+    actor: Actor = require("mfa.reset"),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Issue a new one-time enrolment code to a user without a second factor."""
+    code = mfa.issue_enrolment_code(
+        session, crypto=field_crypto(), actor=actor, user_public_id=user_id
+    )
+    user = session.execute(select(User).where(User.public_id == user_id)).scalar_one()
+    return render(
+        request,
+        "admin/security.html",
+        {
+            "users": _users(session, actor),
+            "roles": ROLES,
+            "admin_roles": ADMIN_ROLES,
+            "now": utcnow(),
+            "issued": {"code": code, "user": user.username},
+        },
+    )
 
 
 @router.post("/admin/security/users/{user_id}/unlock")

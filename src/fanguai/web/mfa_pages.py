@@ -112,11 +112,13 @@ def enrol_page(
 def enrol_submit(
     request: Request,
     code: str = Form("", max_length=20),
+    enrolment_code: str = Form("", max_length=20),
     next: str = Form("/"),
     actor: Actor = require_session(first_factor=True),
     session: Session = Depends(get_session),
 ) -> Response:
-    """Confirm the seed with a first code; show the recovery codes once."""
+    """Confirm the seed with a first code and the admin's enrolment code; show the recovery
+    codes once."""
     crypto = field_crypto()
     try:
         codes = mfa.confirm_enrolment(
@@ -125,6 +127,7 @@ def enrol_submit(
             actor=actor,
             token=request.cookies.get(SESSION_COOKIE, ""),
             code=code,
+            enrolment_code=enrolment_code,
         )
     except (InvalidInput, Conflict) as exc:
         enrolment = mfa.pending_enrolment(session, crypto=crypto, actor=actor)
@@ -148,6 +151,12 @@ class CodeIn(BaseModel):
     """A six-digit authenticator code or a recovery code."""
 
     code: str = Field(min_length=1, max_length=20)
+
+
+class EnrolIn(CodeIn):
+    """The first authenticator code and the one-time enrolment code from an admin."""
+
+    enrolment_code: str = Field(min_length=1, max_length=20)
 
 
 @router.post("/api/session/mfa")
@@ -186,7 +195,7 @@ def api_enrol(
 @router.post("/api/session/mfa/enrol/confirm")
 def api_enrol_confirm(
     request: Request,
-    body: CodeIn,
+    body: EnrolIn,
     actor: Actor = require_session(first_factor=True),
     session: Session = Depends(get_session),
 ) -> dict[str, list[str]]:
@@ -197,6 +206,7 @@ def api_enrol_confirm(
         actor=actor,
         token=request.cookies.get(SESSION_COOKIE, ""),
         code=body.code,
+        enrolment_code=body.enrolment_code,
     )
     return {"recovery_codes": codes}
 
