@@ -18,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_an_injected_fault_makes_the_suite_fail(fault: str) -> None:
     target = FAULTS[fault][1]
-    env = {**os.environ, "FANGUAI_INJECT_FAULT": fault}
+    # The child run gets a SQLite database of its own: pointing it at the PostgreSQL database of
+    # this run would reset that database under the parent's feet.
+    env = {k: v for k, v in os.environ.items() if k != "FANGUAI_TEST_DATABASE_URL"}
+    env["FANGUAI_INJECT_FAULT"] = fault
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", target],
         cwd=ROOT,

@@ -72,8 +72,16 @@ def test_guessed_identifiers_find_nothing(login, session, kind) -> None:  # type
 
 def test_malformed_identifiers_answer_404_not_500(login) -> None:  # type: ignore[no-untyped-def]
     c = login("gusu.police")
-    for bad in ("1", "../../etc/passwd", "' OR 1=1 --", "%00", "x" * 300):
-        assert c.get(f"/api/units/{bad}").status_code in (404, 422)
+    for bad in ("1", "../../etc/passwd", "' OR 1=1 --", "%00", "a%00b", "x" * 300):
+        assert c.get(f"/api/units/{bad}").status_code in (400, 404, 422)
+
+
+def test_text_the_database_cannot_store_is_refused_cleanly(login) -> None:  # type: ignore[no-untyped-def]
+    c = login("gusu.police")
+    r = c.post("/api/people", json={"kind": "parent", "name": "张\u0000三", "notes": "a\u0000b"})
+    assert r.status_code in (201, 422)  # encrypted fields hold any text; never a 500
+    r = c.post("/api/people/search", json={"id_card": "32050819850601\u00001234"})
+    assert r.status_code in (200, 422)
 
 
 def test_extra_fields_cannot_set_what_the_role_may_not(login) -> None:  # type: ignore[no-untyped-def]

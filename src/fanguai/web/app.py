@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
@@ -88,8 +88,13 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         secret = request.app.state.settings.secret_key.get_secret_value()
         client_var.set(request.client.host if request.client else None)
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_request_bytes):
+        if "\x00" in request.url.path or "%00" in str(request.url.query):
+            # PostgreSQL text cannot hold NUL; no legitimate URL of ours carries one.
             response: Response = JSONResponse(
+                {"error": "invalid_input", "message": "NUL byte in the URL"}, status_code=400
+            )
+        elif length is not None and (not length.isdigit() or int(length) > self.max_request_bytes):
+            response = JSONResponse(
                 {
                     "error": "payload_too_large",
                     "message": f"request body over {self.max_request_bytes} bytes",
@@ -184,6 +189,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             request,
             "error.html",
             {"title": translate("error.invalid"), "status": 422},
+            status_code=422,
+        )
+
+    @app.exception_handler(DataError)
+    async def _bad_data(request: Request, exc: DataError) -> Response:
+        # A value the database cannot store (NUL in text, out-of-range number): the input's fault.
+        return JSONResponse(
+            {
+                "error": "invalid_input",
+                "message": "a value cannot be stored (invalid characters or out of range)",
+            },
             status_code=422,
         )
 
