@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from fanguai.audit.models import AuditEvent
@@ -222,10 +222,13 @@ def list_people(
         stmt = stmt.where(Person.id_card_index == crypto.blind_index("person.id_card", id_card))
     if kind:
         stmt = stmt.where(Person.kind == kind)
-    rows = list(session.execute(stmt.order_by(Person.id.desc())).scalars())
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    # Only the page is decrypted: the count comes from the database.
+    rows = session.execute(
+        stmt.order_by(Person.id.desc()).limit(page_size).offset((max(1, page) - 1) * page_size)
+    ).scalars()
     today = today_in_beijing(now)
-    start = (max(1, page) - 1) * page_size
-    return [summary(crypto, p, today) for p in rows[start : start + page_size]], len(rows)
+    return [summary(crypto, p, today) for p in rows], total
 
 
 def access_log(session: Session, *, actor: Actor, person: Person) -> list[AuditEvent]:
