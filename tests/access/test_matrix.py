@@ -119,7 +119,11 @@ def _calls(session):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_every_operation_agrees_with_the_policy_oracle(persona, login, session) -> None:  # type: ignore[no-untyped-def]
     who = _who(session, persona)
+    from fanguai.people.demo import DEMO_PEOPLE
+
     _plain_names = [t["secret"] for t in _people(session).values()]
+    _plain_names += [f"1380000{i:04d}" for i in range(1, len(DEMO_PEOPLE) + 1)]  # phones
+    _plain_names += ["示例路"]  # addresses are cut before the street
     own_unit = session.execute(select(User).where(User.username == persona)).scalar_one().unit.name
     client = login(persona)
     disagreements = []
@@ -210,3 +214,18 @@ def test_every_get_route_of_the_api_is_in_the_policy_spec(app) -> None:  # type:
         if m == "GET" and p not in spec_paths and p not in covered_elsewhere
     )
     assert missing == []
+
+
+@pytest.mark.parametrize("persona", ["gusu.police", "suzhou.police", "gusu.chief", "gusu.civil"])
+def test_people_lists_and_totals_hold_exactly_the_records_in_scope(persona, login, session) -> None:  # type: ignore[no-untyped-def]
+    from fanguai.people.models import Person
+
+    who = _who(session, persona)
+    body = login(persona).get("/api/people").json()
+    expected = {
+        p.public_id
+        for p in session.execute(select(Person)).scalars()
+        if oracle.inside(who, p.owner_unit.division_code)
+        and p.owner_unit.department == who.department
+    }
+    assert {i["id"] for i in body["items"]} == expected and body["total"] == len(expected)

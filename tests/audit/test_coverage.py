@@ -177,3 +177,51 @@ def test_audit_verify_command_exits_0_then_1_naming_the_row(tmp_path, monkeypatc
         assert bad.exit_code == 1 and json.loads(bad.stdout)["first_bad_seq"] == 1
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("months_back", "days_extra", "allowed"),
+    [(6, 0, True), (6, -1, False), (5, 27, False), (12, 0, True)],
+)
+def test_purge_never_reaches_into_the_last_six_calendar_months(  # type: ignore[no-untyped-def]
+    session, tmp_path, months_back, days_extra, allowed
+) -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 8, 31, 12, 0, tzinfo=UTC)
+    year, month = divmod(now.year * 12 + now.month - 1 - months_back, 12)
+    cutoff = datetime(year, month + 1, min(now.day, 28), tzinfo=UTC) + timedelta(days=-days_extra)
+    call = lambda: audit.archive_and_purge(  # noqa: E731
+        session,
+        actor=cli_actor("test"),
+        signer=AuditSigner(tmp_path),
+        cutoff=cutoff,
+        archive_dir=tmp_path / "archive",
+        now=now,
+    )
+    if allowed:
+        call()
+    else:
+        with pytest.raises(audit.InvalidAuditRequest):
+            call()
+
+
+@pytest.mark.parametrize(
+    "evil", ["a\rb", "a\x1b[31mred", "a\u2028b", "a\u2029b", 'a"b\nc', "a\x00b"]
+)
+def test_log_injection_is_neutralised_in_every_text_field(session, evil) -> None:  # type: ignore[no-untyped-def]
+    from fanguai.core.actions import record
+
+    record(
+        session,
+        cli_actor(evil),
+        "test.inject",
+        outcome="success",
+        object_type="x",
+        object_id=evil,
+        message=evil,
+        detail={"note": evil},
+    )
+    last = session.execute(select(AuditEvent).order_by(AuditEvent.seq.desc())).scalars().first()
+    for value in (last.actor_name, last.object_id, last.message, last.detail["note"]):
+        assert not any(ord(ch) < 32 or ch in "\u2028\u2029\x7f" for ch in value), repr(value)

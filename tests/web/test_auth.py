@@ -107,6 +107,7 @@ def test_responses_carry_security_headers(client: TestClient) -> None:
     assert r.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["strict-transport-security"].startswith("max-age=31536000")
 
 
 def test_an_oversized_body_is_refused_before_reading(client: TestClient) -> None:

@@ -91,6 +91,15 @@ def mask_name(name: str | None) -> str | None:
     return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
 
 
+def mask_address(address: str | None) -> str | None:
+    """Keep the administrative part (…省…市…区/县), hide the street and number."""
+    if not address:
+        return address
+    head = address[:12]
+    cut = max((head.rfind(c) for c in "省市区县旗"), default=-1)
+    return (address[: cut + 1] if cut >= 1 else address[:2]) + "…"
+
+
 def _age_text(person: Person, born: date | None, today: date) -> str:
     if born is not None:
         return str(age_on(born, today))
@@ -151,7 +160,7 @@ def detail(crypto: FieldCrypto, person: Person, today: date) -> PersonDetail:
         **base.model_dump(),
         former_names=[mask_name(n) or "" for n in json.loads(former)] if former else [],
         phone=mask(phone, 3, 4) if phone else None,
-        address=(address[:6] + "…") if address else None,
+        address=mask_address(address),
         notes=_decrypt(crypto, person, "notes"),
         county_code=person.county_code,
         created_at=person.created_at.isoformat(),

@@ -122,6 +122,8 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
             response.headers.setdefault(name, value)
         if not request.url.path.startswith("/static/"):
             response.headers["Cache-Control"] = "no-store"
+        if request.url.scheme == "https":
+            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         return response
 
     @staticmethod
