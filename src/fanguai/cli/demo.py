@@ -22,6 +22,8 @@ def load_demo() -> DemoReport:
 
 def print_credentials(report: DemoReport) -> None:
     """Show the demo personas' credentials (demo mode only: these passwords are public)."""
+    typer.echo("demo mode: synthetic data; these passwords are public. Every account also")
+    typer.echo("needs its second factor: the demo's 双因素验证 page shows the current code.")
     typer.echo("demo personas (user / password / who):")
     for username, password, about in report.credentials:
         typer.echo(f"  {username:<22} {password:<20} {about}")
