@@ -52,11 +52,12 @@ def staff_line(who: Who, unit_division: str, unit_department: str) -> bool:
 
 
 def expected_status(op: dict, who: Who, target: dict | None) -> int:
-    """200, or the deny status the spec gives."""
+    """The operation's success status (200 unless the spec says), or the deny status."""
+    ok = op.get("ok_status", 200)
     if op["needs"] not in permissions(who.roles):
         return SPEC["deny_status"]["permission"]
     if target is None or op["scope"] in ("all", "self"):
-        return 200
+        return ok
     if op["scope"] == "unit_view":
         ok = unit_view(who, target["division"])
     elif op["scope"] == "staff_line":
@@ -68,4 +69,4 @@ def expected_status(op: dict, who: Who, target: dict | None) -> int:
             return SPEC["deny_status"]["permission"]
     else:
         raise ValueError(f"unknown scope {op['scope']!r}")
-    return 200 if ok else SPEC["deny_status"]["scope"]
+    return op.get("ok_status", 200) if ok else SPEC["deny_status"]["scope"]
