@@ -137,6 +137,14 @@ def _password_only(client):  # type: ignore[no-untyped-def]
 
 PERSON = {"kind": "relative", "name": "张三", "sex": "male"}
 
+
+def _erase_new_person(login):  # type: ignore[no-untyped-def]
+    # Erasure shreds a key in the run's key store, outside the rolled-back transaction: never
+    # erase a shared demo person, or later tests could not read it.
+    chief = login("gusu.chief")
+    person = chief.post("/api/people", json=PERSON).json()["id"]
+    return chief.post(f"/api/people/{person}/erase", json={"reason": "撤回同意"})
+
 # One example call for every state-changing route; a new route without an example fails below.
 WRITE_EXAMPLES = {
     ("POST", "/login"): _call_login_form,
@@ -189,9 +197,7 @@ WRITE_EXAMPLES = {
     ("POST", "/api/people/{person_id}/reveal"): lambda c, login: login("gusu.chief").post(
         f"/api/people/{_person(c)}/reveal", json={"fields": ["name"], "reason": "联系家属"}
     ),
-    ("POST", "/api/people/{person_id}/erase"): lambda c, login: login("gusu.chief").post(
-        f"/api/people/{_person(c)}/erase", json={"reason": "撤回同意"}
-    ),
+    ("POST", "/api/people/{person_id}/erase"): lambda c, login: _erase_new_person(login),
     ("POST", "/api/people/{person_id}/grants"): lambda c, login: login("gusu.police").post(
         f"/api/people/{_person(c, kind='missing_child')}/grants", json={"reason": "核查身份"}
     ),

@@ -130,6 +130,32 @@ def system_enable(
     return RedirectResponse("/admin/system", status_code=303)
 
 
+def _security_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    *,
+    issued_code: str | None = None,
+    issued_to: str | None = None,
+) -> Response:
+    # A freshly issued enrolment code is shown on this answer only, never stored in clear.
+    issued = None
+    if issued_code is not None:
+        user = session.execute(select(User).where(User.public_id == issued_to)).scalar_one()
+        issued = {"code": issued_code, "user": user.username}
+    return render(
+        request,
+        "admin/security.html",
+        {
+            "users": _users(session, actor),
+            "roles": ROLES,
+            "admin_roles": ADMIN_ROLES,
+            "now": utcnow(),
+            "issued": issued,
+        },
+    )
+
+
 # --- security admin: roles, second factor, lockouts --------------------------------------------
 
 
@@ -140,16 +166,7 @@ def security_page(
     session: Session = Depends(get_session),
 ) -> Response:
     """Roles, second-factor status and lockouts of every account in the jurisdiction."""
-    return render(
-        request,
-        "admin/security.html",
-        {
-            "users": _users(session, actor),
-            "roles": ROLES,
-            "admin_roles": ADMIN_ROLES,
-            "now": utcnow(),
-        },
-    )
+    return _security_page(request, session, actor)
 
 
 @router.post("/admin/security/users/{user_id}/roles")
@@ -179,18 +196,7 @@ def security_mfa_reset(
 ) -> Response:
     """Clear a user's second factor; show the one-time code they need to enrol again."""
     code = mfa.reset(session, actor=actor, user_public_id=user_id, crypto=field_crypto())
-    user = session.execute(select(User).where(User.public_id == user_id)).scalar_one()
-    return render(
-        request,
-        "admin/security.html",
-        {
-            "users": _users(session, actor),
-            "roles": ROLES,
-            "admin_roles": ADMIN_ROLES,
-            "now": utcnow(),
-            "issued": {"code": code, "user": user.username},
-        },
-    )
+    return _security_page(request, session, actor, issued_code=code, issued_to=user_id)
 
 
 @router.post("/admin/security/users/{user_id}/enrolment-code")
@@ -204,18 +210,7 @@ def security_enrolment_code(
     code = mfa.issue_enrolment_code(
         session, crypto=field_crypto(), actor=actor, user_public_id=user_id
     )
-    user = session.execute(select(User).where(User.public_id == user_id)).scalar_one()
-    return render(
-        request,
-        "admin/security.html",
-        {
-            "users": _users(session, actor),
-            "roles": ROLES,
-            "admin_roles": ADMIN_ROLES,
-            "now": utcnow(),
-            "issued": {"code": code, "user": user.username},
-        },
-    )
+    return _security_page(request, session, actor, issued_code=code, issued_to=user_id)
 
 
 @router.post("/admin/security/users/{user_id}/unlock")

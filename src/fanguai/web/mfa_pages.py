@@ -15,15 +15,10 @@ from fanguai.security import mfa
 from fanguai.security.crypto_runtime import field_crypto
 from fanguai.web.deps import SESSION_COOKIE, get_session, require_session
 from fanguai.web.i18n import translate
+from fanguai.web.pages import safe_next
 from fanguai.web.templating import render
 
 router = APIRouter()
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 def _demo_code(request: Request, session: Session, actor: Actor) -> str | None:
@@ -42,11 +37,11 @@ def mfa_page(
     """Ask for the authenticator code (or send a user without one to enrolment)."""
     user = session.get(User, actor.user_id)
     if user is None or user.mfa_enrolled_at is None:
-        return RedirectResponse(f"/mfa/enrol?next={_safe_next(next)}", status_code=303)
+        return RedirectResponse(f"/mfa/enrol?next={safe_next(next)}", status_code=303)
     return render(
         request,
         "mfa.html",
-        {"next": _safe_next(next), "error": None, "demo_code": _demo_code(request, session, actor)},
+        {"next": safe_next(next), "error": None, "demo_code": _demo_code(request, session, actor)},
     )
 
 
@@ -72,13 +67,13 @@ def mfa_submit(
             request,
             "mfa.html",
             {
-                "next": _safe_next(next),
+                "next": safe_next(next),
                 "error": exc.message,
                 "demo_code": _demo_code(request, session, actor),
             },
             status_code=400,
         )
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.get("/mfa/enrol")
@@ -92,7 +87,7 @@ def enrol_page(
     crypto = field_crypto()
     user = session.get(User, actor.user_id)
     if user is not None and user.mfa_enrolled_at is not None:
-        return RedirectResponse(f"/mfa?next={_safe_next(next)}", status_code=303)
+        return RedirectResponse(f"/mfa?next={safe_next(next)}", status_code=303)
     enrolment = mfa.pending_enrolment(session, crypto=crypto, actor=actor)
     if enrolment is None:
         enrolment = mfa.begin_enrolment(session, crypto=crypto, actor=actor)
@@ -100,7 +95,7 @@ def enrol_page(
         request,
         "mfa_enrol.html",
         {
-            "next": _safe_next(next),
+            "next": safe_next(next),
             "enrolment": enrolment,
             "error": None,
             "demo_code": _demo_code(request, session, actor),
@@ -137,14 +132,14 @@ def enrol_submit(
             request,
             "mfa_enrol.html",
             {
-                "next": _safe_next(next),
+                "next": safe_next(next),
                 "enrolment": enrolment,
                 "error": exc.message,
                 "demo_code": _demo_code(request, session, actor),
             },
             status_code=400,
         )
-    return render(request, "mfa_recovery.html", {"codes": codes, "next": _safe_next(next)})
+    return render(request, "mfa_recovery.html", {"codes": codes, "next": safe_next(next)})
 
 
 class CodeIn(BaseModel):

@@ -56,7 +56,7 @@ def throttle_key(request: Request) -> str | None:
     return hmac.new(secret, request.client.host.encode(), hashlib.sha256).hexdigest()[:40]
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return "/"
@@ -82,16 +82,21 @@ def healthz(actor: Actor = public(), session: Session = Depends(get_session)) ->
     return {"status": "ok"}
 
 
-@router.get("/login")
-def login_page(request: Request, next: str | None = None, actor: Actor = public()) -> Response:
-    """The login form (with a double-submit CSRF cookie, as there is no session yet)."""
-    if actor.is_user:
-        return RedirectResponse(_safe_next(next), status_code=303)
+def _login_form(
+    request: Request,
+    *,
+    next: str | None,
+    error: str | None = None,
+    username: str = "",
+    status_code: int = 200,
+) -> Response:
+    # There is no session yet: CSRF is a double-submit cookie matched by a hidden field.
     token = secrets.token_urlsafe(24)
     response = render(
         request,
         "login.html",
-        {"next": _safe_next(next), "login_csrf": token, "error": None, "username": ""},
+        {"next": safe_next(next), "login_csrf": token, "error": error, "username": username},
+        status_code=status_code,
     )
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -102,6 +107,14 @@ def login_page(request: Request, next: str | None = None, actor: Actor = public(
         path="/login",
     )
     return response
+
+
+@router.get("/login")
+def login_page(request: Request, next: str | None = None, actor: Actor = public()) -> Response:
+    """The login form (with a double-submit CSRF cookie, as there is no session yet)."""
+    if actor.is_user:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_form(request, next=next)
 
 
 @router.post("/login")
@@ -132,29 +145,14 @@ def login_submit(
         except NotAuthenticated:
             error = translate("login.failed")
         else:
-            target = _safe_next(next)
+            target = safe_next(next)
             if settings.mfa_required:
                 target = f"/mfa?next={quote(target, safe='/')}"
             response = RedirectResponse(target, status_code=303)
             _set_session_cookie(request, response, new.token)
             response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
             return response
-    token = secrets.token_urlsafe(24)
-    response = render(
-        request,
-        "login.html",
-        {"next": _safe_next(next), "login_csrf": token, "error": error, "username": username},
-        status_code=400,
-    )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.secure_cookies,
-        path="/login",
-    )
-    return response
+    return _login_form(request, next=next, error=error, username=username, status_code=400)
 
 
 @router.post("/logout")
