@@ -216,3 +216,33 @@ def test_erasing_a_person_shreds_the_key_and_keeps_no_identity(
     session.refresh(row)
     assert row.name is None and row.id_card_index is None and row.erased_at is not None
     assert officer.post("/api/people/search", json={"id_card": ADULT_ID}).json()["total"] == 0
+
+
+@pytest.mark.parametrize(
+    ("years", "days", "needs_grant"),
+    [(18, 0, False), (18, -1, True), (14, 0, True), (30, 0, False)],
+)
+def test_the_grant_rule_follows_the_18th_birthday_to_the_day(
+    login, years, days, needs_grant
+) -> None:  # type: ignore[no-untyped-def]
+    from fanguai.people.service import today_in_beijing
+
+    today = today_in_beijing()
+    try:
+        born = today.replace(year=today.year - years)
+    except ValueError:  # today is 29 February
+        born = today.replace(year=today.year - years, day=28)
+    born = born - timedelta(days=days)
+    officer = login("gusu.police")
+    person = _create(
+        officer,
+        kind="relative",
+        name="边界测试",
+        sex="unknown",
+        id_card=None,
+        birth_date=born.isoformat(),
+        phone=None,
+        address=None,
+    ).json()["id"]
+    status = officer.get(f"/api/people/{person}").status_code
+    assert status == (403 if needs_grant else 200), (born, status)
