@@ -12,6 +12,7 @@ from fanguai.cli import serve as serve_cli
 from fanguai.cli import users as users_cli
 from fanguai.crypto import cli as keys_cli
 from fanguai.geo import cli as geo_cli
+from fanguai.kinship import cli as kinship_cli
 from fanguai.plan import cli as plan_cli
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.add_typer(db_cli.app, name="db")
 app.add_typer(demo_cli.app, name="demo")
 app.add_typer(geo_cli.app, name="geo")
 app.add_typer(keys_cli.app, name="keys")
+app.add_typer(kinship_cli.app, name="kinship")
 app.add_typer(plan_cli.app, name="plan")
 app.add_typer(users_cli.app, name="users")
 serve_cli.register(app)
