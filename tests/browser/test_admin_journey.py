@@ -24,7 +24,7 @@ def test_the_security_admin_and_the_auditor_work_on_their_own_pages(
 ) -> None:  # type: ignore[no-untyped-def]
     for username, target, shot, expect in (
         ("secadmin", "/admin/security", "06-admin-security.png", "安全管理"),
-        ("auditor", "/admin/audit", "07-admin-audit.png", "审计日志完整"),
+        ("auditor", "/admin/audit?verify=1", "07-admin-audit.png", "审计日志完整"),
         ("sysadmin", "/admin/system", "08-admin-system.png", "账号管理"),
     ):
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")

@@ -128,5 +128,37 @@ def test_the_system_admin_creates_bare_accounts_and_cannot_grant_roles(login, se
 
 
 def test_the_audit_page_shows_the_chain_intact(login) -> None:  # type: ignore[no-untyped-def]
-    page = login("auditor").get("/admin/audit")
+    page = login("auditor").get("/admin/audit?verify=1")
     assert page.status_code == 200 and "审计日志完整" in page.text
+
+
+def test_a_county_security_admin_cannot_reset_users_elsewhere(session, field_crypto) -> None:  # type: ignore[no-untyped-def]
+    from fanguai.core.actor import cli_actor
+    from fanguai.errors import NotFound
+    from fanguai.org.actions import create_user
+    from fanguai.org.schemas import UserCreate
+    from fanguai.security import mfa
+    from fanguai.security.service import actor_for_user
+
+    county_admin = create_user(
+        session,
+        actor=cli_actor("test"),
+        data=UserCreate(
+            username="gusu.sec",
+            display_name="姑苏安全员",
+            unit_code="320508-GA",
+            password="Xq7#kLm2vR9p",
+            roles=["sec_admin"],
+        ),
+    )
+    actor = actor_for_user(county_admin)
+    elsewhere = _id(session, "nanjing.police")
+    with pytest.raises(NotFound):
+        mfa.reset(session, actor=actor, user_public_id=elsewhere, crypto=field_crypto)
+    with pytest.raises(NotFound):
+        mfa.issue_enrolment_code(
+            session, crypto=field_crypto, actor=actor, user_public_id=elsewhere
+        )
+    assert mfa.reset(
+        session, actor=actor, user_public_id=_id(session, "gusu.police"), crypto=field_crypto
+    )

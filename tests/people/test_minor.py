@@ -91,3 +91,8 @@ def test_every_valid_id_number_is_accepted_and_every_single_digit_change_refused
         assert "ID number" in str(exc)
     else:
         raise AssertionError(f"{changed} accepted after changing digit {position}")
+
+
+def test_an_upper_age_bound_alone_is_protected_as_a_minor() -> None:
+    # A found child estimated "under 30" may well be 12: without a lower bound, never an adult.
+    assert minor_status(None, None, 30, date(2026, 1, 1)) == "unknown"

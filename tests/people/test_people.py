@@ -246,3 +246,11 @@ def test_the_grant_rule_follows_the_18th_birthday_to_the_day(
     ).json()["id"]
     status = officer.get(f"/api/people/{person}").status_code
     assert status == (403 if needs_grant else 200), (born, status)
+
+
+def test_an_id_number_with_spaces_is_stored_and_found_in_one_form(login) -> None:  # type: ignore[no-untyped-def]
+    officer = login("gusu.police")
+    spaced = f"{ADULT_ID[:6]} {ADULT_ID[6:14]} {ADULT_ID[14:]}".lower()
+    assert _create(officer, id_card=spaced).status_code == 201
+    found = officer.post("/api/people/search", json={"id_card": ADULT_ID}).json()
+    assert found["total"] == 1

@@ -145,6 +145,7 @@ def _erase_new_person(login):  # type: ignore[no-untyped-def]
     person = chief.post("/api/people", json=PERSON).json()["id"]
     return chief.post(f"/api/people/{person}/erase", json={"reason": "撤回同意"})
 
+
 # One example call for every state-changing route; a new route without an example fails below.
 WRITE_EXAMPLES = {
     ("POST", "/login"): _call_login_form,

@@ -43,18 +43,16 @@ def create(
         first = exc.errors()[0]
         raise fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     db = database(settings())
-    with db.session() as session:
-        user = actions.create_user(session, actor=cli_actor("users create"), data=data)
-        typer.echo(f"created {user.username} in {user.unit.name} ({user.unit.code})")
-        from fanguai.security import mfa
-        from fanguai.security.crypto_runtime import field_crypto
+    from fanguai.security import mfa
+    from fanguai.security.crypto_runtime import field_crypto
 
-        code = mfa.issue_enrolment_code(
-            session,
-            crypto=field_crypto(),
-            actor=cli_actor("users create"),
-            user_public_id=user.public_id,
+    set_code, issued = mfa.enrolment_code_setter(field_crypto())
+    with db.session() as session:
+        user = actions.create_user(
+            session, actor=cli_actor("users create"), data=data, enrolment=set_code
         )
+        typer.echo(f"created {user.username} in {user.unit.name} ({user.unit.code})")
+        code = issued[0]
         typer.echo(f"one-time second-factor enrolment code (hand it over in person): {code}")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from fanguai import geo
 from fanguai.core.actor import Actor
 from fanguai.org.models import Division, Unit
+from fanguai.security.scope import sees_unit_clause
 from fanguai.web.deps import get_session, require
 from fanguai.web.templating import render
 
@@ -33,7 +34,11 @@ def divisions_page(
     """Cities and counties with a map; counts of units per county within the user's view."""
     rows = session.execute(select(Division).order_by(Division.code)).scalars().all()
     unit_counts = dict(
-        session.execute(select(Unit.division_code, func.count()).group_by(Unit.division_code)).all()
+        session.execute(
+            select(Unit.division_code, func.count())
+            .where(sees_unit_clause(actor, Unit.division_code))
+            .group_by(Unit.division_code)
+        ).all()
     )
     cities = [d for d in rows if d.level == "city"]
     counties: dict[str, list[Division]] = {}

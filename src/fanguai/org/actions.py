@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,8 @@ from fanguai.security.roles import ADMIN_ROLES, ROLES
 from fanguai.security.scope import covers
 
 
-def _check_roles(roles: list[str]) -> None:
+def check_roles(roles: list[str]) -> None:
+    """Known roles; at most one admin role, never combined with business roles (三权分立)."""
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         raise InvalidInput(f"unknown role(s): {', '.join(unknown)}", field="roles")
@@ -31,9 +34,18 @@ def _check_roles(roles: list[str]) -> None:
 
 
 def create_user(
-    session: Session, *, actor: Actor, data: UserCreate, password_profile: str | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    data: UserCreate,
+    password_profile: str | None = None,
+    enrolment: Callable[[User], None] | None = None,
 ) -> User:
-    """Create a staff user in a unit, with roles (operators on the CLI, or the system admin)."""
+    """Create a staff user in a unit, with roles (operators on the CLI, or the system admin).
+
+    ``enrolment`` runs inside the same transaction once the user exists (it sets the one-time
+    second-factor enrolment code), so an account never exists without its code.
+    """
     if password_profile is None:
         from fanguai.settings import get_settings
 
@@ -53,7 +65,7 @@ def create_user(
                 raise Forbidden(
                     "the system admin creates accounts; roles are granted by the security admin"
                 )
-        _check_roles(data.roles)
+        check_roles(data.roles)
         unit = get_unit_by_code(session, code=data.unit_code)
         if actor.kind == "user" and not covers(actor, unit.division_code):
             raise InvalidInput(f"unknown unit code {data.unit_code!r}", field="unit_code")
@@ -77,4 +89,6 @@ def create_user(
         session.add(user)
         session.flush()
         act.object_id = user.public_id
+        if enrolment is not None:
+            enrolment(user)
     return user

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from fanguai.core.actions import action
 from fanguai.core.actor import Actor
-from fanguai.errors import Forbidden, InvalidInput, NotFound
+from fanguai.errors import Forbidden, NotFound
+from fanguai.org.actions import check_roles
 from fanguai.org.models import Role, User
-from fanguai.security.roles import ADMIN_ROLES, ROLES
 from fanguai.security.scope import covers
 
 
@@ -59,16 +59,7 @@ def set_roles(session: Session, *, actor: Actor, user_public_id: str, roles: lis
     ):
         if not actor.can("roles.assign"):
             raise Forbidden("permission 'roles.assign' required")
-        unknown = sorted(set(roles) - set(ROLES))
-        if unknown:
-            raise InvalidInput(f"unknown role(s): {', '.join(unknown)}", field="roles")
-        if len(set(roles) & ADMIN_ROLES) > 1:
-            raise InvalidInput(
-                "an account may hold at most one of sys_admin, sec_admin, audit_admin",
-                field="roles",
-            )
-        if set(roles) & ADMIN_ROLES and set(roles) - ADMIN_ROLES:
-            raise InvalidInput("admin roles cannot be combined with business roles", field="roles")
+        check_roles(roles)
         user = _target(session, actor, user_public_id)
         if user.id == actor.user_id:
             raise Forbidden("an admin cannot change their own roles")

@@ -42,6 +42,7 @@ def create_person(
     """Register a person for the actor's unit; identity fields are encrypted before storing."""
     now = now or utcnow()
     born = data.birth_date
+    card = None
     if data.id_card:
         card = parse_id_card(data.id_card, today=service.today_in_beijing(now))
         if born is not None and born != card.birth_date:
@@ -78,10 +79,8 @@ def create_person(
                 "former_names",
                 json.dumps(data.former_names, ensure_ascii=False) if data.former_names else None,
             ),
-            id_card=seal("id_card", data.id_card.strip().upper() if data.id_card else None),
-            id_card_index=(
-                crypto.blind_index("person.id_card", data.id_card) if data.id_card else None
-            ),
+            id_card=seal("id_card", card.number if card else None),
+            id_card_index=(crypto.blind_index("person.id_card", card.number) if card else None),
             birth_date=seal("birth_date", born.isoformat() if born else None),
             phone=seal("phone", data.phone),
             address=seal("address", data.address),

@@ -59,8 +59,8 @@ def minor_status(
         return "under14"
     if age < 18:
         return "under18"
-    if birth_date is None and age_min is not None and age_min < 18:
-        return "unknown"  # the range straddles 18
+    if birth_date is None and (age_min is None or age_min < 18):
+        return "unknown"  # the range may include minors: protect it as one
     return "adult"
 
 
@@ -228,7 +228,9 @@ def list_people(
     require(actor, "people.read")
     stmt = select(Person).join(Person.owner_unit).where(scope_clause(actor))
     if id_card:
-        stmt = stmt.where(Person.id_card_index == crypto.blind_index("person.id_card", id_card))
+        # The same form as when stored: no spaces, upper-case X.
+        number = "".join(id_card.split()).upper()
+        stmt = stmt.where(Person.id_card_index == crypto.blind_index("person.id_card", number))
     if kind:
         stmt = stmt.where(Person.kind == kind)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()

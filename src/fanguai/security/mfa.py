@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from fanguai.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, 
 from fanguai.org.models import User
 from fanguai.security import totp
 from fanguai.security.models import UserSession
+from fanguai.security.scope import covers
 from fanguai.security.service import LOCKOUT, MAX_FAILED_LOGINS, token_hash
 
 WRONG_CODE = "验证码错误或已使用"
@@ -110,8 +112,31 @@ def _count_failure(session: Session, actor: Actor, user_id: int, now: datetime) 
             act.detail["locked"] = True
 
 
+def _admin_target(session: Session, actor: Actor, user_public_id: str) -> User:
+    # An admin acts only inside their jurisdiction; beyond it the user "does not exist".
+    user = session.execute(
+        select(User).where(User.public_id == user_public_id).with_for_update()
+    ).scalar_one_or_none()
+    if user is None or (actor.kind == "user" and not covers(actor, user.unit.division_code)):
+        raise NotFound("user not found")
+    return user
+
+
 def _enrolment_hash(crypto: FieldCrypto, code: str) -> str:
     return totp.hash_recovery_code(code, pepper=crypto.keystore.index_key("mfa.enrolment_code"))
+
+
+def enrolment_code_setter(crypto: FieldCrypto) -> tuple[Callable[[User], None], list[str]]:
+    """A hook for ``create_user`` that sets a new account's enrolment code in its transaction;
+    the code lands in the returned list (to show once)."""
+    issued: list[str] = []
+
+    def set_code(user: User) -> None:
+        code = totp.recovery_codes(1)[0]
+        user.enrolment_code_hash = _enrolment_hash(crypto, code)
+        issued.append(code)
+
+    return set_code, issued
 
 
 def issue_enrolment_code(
@@ -128,11 +153,7 @@ def issue_enrolment_code(
     ):
         if actor.kind == "user" and not (actor.can("mfa.reset") or actor.can("users.manage")):
             raise Forbidden("permission 'mfa.reset' required")
-        user = session.execute(
-            select(User).where(User.public_id == user_public_id)
-        ).scalar_one_or_none()
-        if user is None:
-            raise NotFound("user not found")
+        user = _admin_target(session, actor, user_public_id)
         if user.mfa_enrolled_at is not None:
             raise Conflict("second factor already set up; reset it first")
         code = totp.recovery_codes(1)[0]
@@ -173,8 +194,10 @@ def confirm_enrolment(
     with action(
         session, actor, "auth.mfa_enrol", object_type="user", object_id=actor.user_public_id
     ):
-        user = session.get(User, actor.user_id)
+        user = session.get(User, actor.user_id, with_for_update=True)
         assert user is not None
+        if user.mfa_enrolled_at is not None or user.enrolment_code_hash is None:
+            raise Conflict("no second-factor enrolment in progress")  # a parallel request won
         user.mfa_enrolled_at = now
         user.totp_last_step = step
         user.recovery_codes = [totp.hash_recovery_code(c, pepper=_pepper(crypto)) for c in codes]
@@ -221,11 +244,16 @@ def verify_second_factor(
         object_id=actor.user_public_id,
         detail={"method": "totp" if step is not None else "recovery_code"},
     ):
-        user = session.get(User, actor.user_id)
+        # Re-read under a row lock: two requests with the same code must not both pass.
+        user = session.get(User, actor.user_id, with_for_update=True)
         assert user is not None
         if step is not None:
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                raise InvalidInput(WRONG_CODE, field="code")
             user.totp_last_step = step
         else:
+            if recovery_hash not in (user.recovery_codes or []):
+                raise InvalidInput(WRONG_CODE, field="code")
             user.recovery_codes = [h for h in user.recovery_codes if h != recovery_hash]
         user.failed_logins = 0
         _mark_session(session, token, now)
@@ -246,11 +274,7 @@ def reset(
     ):
         if not actor.can("mfa.reset"):
             raise Forbidden("permission 'mfa.reset' required")
-        user = session.execute(
-            select(User).where(User.public_id == user_public_id)
-        ).scalar_one_or_none()
-        if user is None:
-            raise NotFound("user not found")
+        user = _admin_target(session, actor, user_public_id)
         if user.id == actor.user_id:
             raise Forbidden("an admin cannot reset their own second factor")
         user.totp_secret = None

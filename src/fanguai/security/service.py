@@ -94,7 +94,7 @@ def _throttled(session: Session, key: str | None, now: datetime) -> bool:
 def _count_throttle(session: Session, key: str | None, now: datetime) -> None:
     if key is None:
         return
-    row = session.get(AuthThrottle, key)
+    row = session.get(AuthThrottle, key, with_for_update=True)
     if row is None:
         session.add(AuthThrottle(key=key, window_start=now, failures=1))
     elif row.window_start + THROTTLE_WINDOW <= now:
@@ -162,7 +162,8 @@ def login(
             act.outcome = "denied"
             _count_throttle(session, throttle_key, now)
             if user is not None:
-                row = session.get(User, user.id)
+                # Locked for the increment: parallel wrong passwords must all count.
+                row = session.get(User, user.id, with_for_update=True)
                 assert row is not None
                 if reason == "wrong_password":
                     row.failed_logins += 1
@@ -255,6 +256,15 @@ def change_password(
             detail={"reason": "wrong_password"},
         ) as act:
             act.outcome = "denied"
+            # Guessing through a stolen session counts like guessing at the login form.
+            row = session.get(User, actor.user_id, with_for_update=True)
+            assert row is not None
+            row.failed_logins += 1
+            if row.failed_logins >= MAX_FAILED_LOGINS:
+                row.locked_until = utcnow() + LOCKOUT
+                row.failed_logins = 0
+                row.auth_epoch += 1
+                act.detail["locked"] = True
         raise InvalidInput("当前密码不正确", field="old_password")
     with action(
         session, actor, "auth.password_change", object_type="user", object_id=actor.user_public_id

@@ -86,7 +86,8 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
         marks: list[int] = []
         audit_marks_var.set(marks)
         secret = request.app.state.settings.secret_key.get_secret_value()
-        client_var.set(request.client.host if request.client else None)
+        # Anonymous until a session names the user (Permission then records the address).
+        client_var.set(_client(request, ANONYMOUS, secret))
         length = request.headers.get("content-length")
         if "\x00" in request.url.path or "%00" in str(request.url.query):
             # PostgreSQL text cannot hold NUL; no legitimate URL of ours carries one.
@@ -149,7 +150,9 @@ def _error_response(request: Request, exc: DomainError) -> Response:
             body["field"] = exc.field
         return JSONResponse(body, status_code=exc.status_code)
     if isinstance(exc, NotAuthenticated):
-        target = quote(request.url.path, safe="/")
+        # Back to the same page after login, filters and all.
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = quote(here, safe="/")
         page = "/mfa" if exc.code == "mfa_required" else "/login"
         return RedirectResponse(f"{page}?next={target}", status_code=303)
     if exc.code == "password_change_required":
