@@ -115,7 +115,7 @@ def _count_failure(session: Session, actor: Actor, user_id: int, now: datetime) 
 def _admin_target(session: Session, actor: Actor, user_public_id: str) -> User:
     # An admin acts only inside their jurisdiction; beyond it the user "does not exist".
     user = session.execute(
-        select(User).where(User.public_id == user_public_id).with_for_update()
+        select(User).where(User.public_id == user_public_id).with_for_update(of=User)
     ).scalar_one_or_none()
     if user is None or (actor.kind == "user" and not covers(actor, user.unit.division_code)):
         raise NotFound("user not found")
@@ -194,7 +194,7 @@ def confirm_enrolment(
     with action(
         session, actor, "auth.mfa_enrol", object_type="user", object_id=actor.user_public_id
     ):
-        user = session.get(User, actor.user_id, with_for_update=True)
+        user = session.get(User, actor.user_id, with_for_update={"of": User})
         assert user is not None
         if user.mfa_enrolled_at is not None or user.enrolment_code_hash is None:
             raise Conflict("no second-factor enrolment in progress")  # a parallel request won
@@ -245,7 +245,7 @@ def verify_second_factor(
         detail={"method": "totp" if step is not None else "recovery_code"},
     ):
         # Re-read under a row lock: two requests with the same code must not both pass.
-        user = session.get(User, actor.user_id, with_for_update=True)
+        user = session.get(User, actor.user_id, with_for_update={"of": User})
         assert user is not None
         if step is not None:
             if user.totp_last_step is not None and step <= user.totp_last_step:

@@ -163,7 +163,7 @@ def login(
             _count_throttle(session, throttle_key, now)
             if user is not None:
                 # Locked for the increment: parallel wrong passwords must all count.
-                row = session.get(User, user.id, with_for_update=True)
+                row = session.get(User, user.id, with_for_update={"of": User})
                 assert row is not None
                 if reason == "wrong_password":
                     row.failed_logins += 1
@@ -257,7 +257,7 @@ def change_password(
         ) as act:
             act.outcome = "denied"
             # Guessing through a stolen session counts like guessing at the login form.
-            row = session.get(User, actor.user_id, with_for_update=True)
+            row = session.get(User, actor.user_id, with_for_update={"of": User})
             assert row is not None
             row.failed_logins += 1
             if row.failed_logins >= MAX_FAILED_LOGINS:
