@@ -125,6 +125,17 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield c
 
 
+def submit_login_form(client: TestClient, username: str, password: str = PASSWORD, next: str = "/"):  # type: ignore[no-untyped-def]
+    """Open the login page and post its form as a browser would (with its CSRF token)."""
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": token, "next": next},
+        follow_redirects=False,
+    )
+
+
 def totp_code(db: Database, crypto, username: str) -> str:  # type: ignore[no-untyped-def]
     """A code the persona's authenticator would show that the server has not seen used yet."""
     from sqlalchemy import select

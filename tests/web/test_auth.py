@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, submit_login_form
 
 
 def test_login_with_the_form_starts_a_session(client: TestClient) -> None:
-    page = client.get("/login")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    r = client.post(
-        "/login",
-        data={
-            "username": "gusu.police",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": "/measures",
-        },
-        follow_redirects=False,
-    )
+    r = submit_login_form(client, "gusu.police", PASSWORD, next="/measures")
     assert r.status_code == 303 and r.headers["location"] == "/mfa?next=/measures"
     cookie = r.headers["set-cookie"]
     assert (
@@ -31,18 +20,7 @@ def test_login_with_the_form_starts_a_session(client: TestClient) -> None:
 
 
 def test_login_refuses_an_offsite_next_url(client: TestClient) -> None:
-    page = client.get("/login")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    r = client.post(
-        "/login",
-        data={
-            "username": "gusu.police",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": "//evil.example/",
-        },
-        follow_redirects=False,
-    )
+    r = submit_login_form(client, "gusu.police", PASSWORD, next="//evil.example/")
     assert r.headers["location"] == "/mfa?next=/"
 
 

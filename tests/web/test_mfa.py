@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fanguai.org.models import User
 from fanguai.security import mfa, totp
 from fanguai.web.deps import declared_permission, iter_api_routes
-from tests.conftest import PASSWORD, totp_code
+from tests.conftest import PASSWORD, submit_login_form, totp_code
 
 FIRST_FACTOR_ROUTES = {
     "/mfa",
@@ -116,18 +116,7 @@ def test_a_new_user_enrols_with_a_qr_code_and_gets_single_use_recovery_codes(
 
 
 def test_the_login_form_sends_the_user_to_the_second_factor(client) -> None:  # type: ignore[no-untyped-def]
-    page = client.get("/login?next=/units")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    r = client.post(
-        "/login",
-        data={
-            "username": "gusu.police",
-            "password": PASSWORD,
-            "csrf_token": token,
-            "next": "/units",
-        },
-        follow_redirects=False,
-    )
+    r = submit_login_form(client, "gusu.police", PASSWORD, next="/units")
     assert r.headers["location"] == "/mfa?next=/units"
     assert client.get("/units", follow_redirects=False).headers["location"].startswith("/mfa")
 

@@ -11,6 +11,7 @@ from fanguai.audit.models import AuditEvent
 from fanguai.core.actions import WriteOutsideAction
 from fanguai.org.models import Unit
 from fanguai.web.deps import declared_permission, get_session, iter_api_routes, require
+from tests.conftest import submit_login_form
 
 # Written by hand: the only routes anyone may call without logging in.
 PUBLIC_ROUTES = {
@@ -63,17 +64,7 @@ def _audit_count(session) -> int:  # type: ignore[no-untyped-def]
 
 
 def _call_login_form(client, login):  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    return client.post(
-        "/login",
-        data={
-            "username": "gusu.police",
-            "password": "wrong-password-1",
-            "csrf_token": token,
-            "next": "/",
-        },
-    )
+    return submit_login_form(client, "gusu.police", "wrong-password-1", next="/")
 
 
 def _call_logout(client, login):  # type: ignore[no-untyped-def]

@@ -32,6 +32,13 @@ class Actor:
         """Whether the actor's roles grant ``permission`` (scope is checked separately)."""
         return permission in self.permissions
 
+    def require(self, permission: str) -> None:
+        """Raise ``Forbidden`` unless the actor's roles grant ``permission``."""
+        if permission not in self.permissions:
+            from fanguai.errors import Forbidden
+
+            raise Forbidden(f"permission {permission!r} required")
+
 
 def system_actor(name: str = "system") -> Actor:
     """An actor for jobs the platform runs by itself."""

@@ -58,8 +58,7 @@ def create_user(
         detail={"username": data.username, "unit": data.unit_code, "roles": sorted(data.roles)},
     ) as act:
         if actor.kind == "user":
-            if not actor.can("users.manage"):
-                raise Forbidden("permission 'users.manage' required")
+            actor.require("users.manage")
             if data.roles:
                 # 三权分立: accounts are created bare; the security admin grants roles.
                 raise Forbidden(

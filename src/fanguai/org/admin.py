@@ -34,8 +34,7 @@ def set_active(
         object_id=user_public_id,
         detail={"reason": reason or ""},
     ) as act:
-        if not actor.can("users.manage"):
-            raise Forbidden("permission 'users.manage' required")
+        actor.require("users.manage")
         user = _target(session, actor, user_public_id)
         if user.id == actor.user_id:
             raise Forbidden("an admin cannot disable their own account")
@@ -57,8 +56,7 @@ def set_roles(session: Session, *, actor: Actor, user_public_id: str, roles: lis
         detail={"roles": sorted(roles)},
         priority="high",
     ):
-        if not actor.can("roles.assign"):
-            raise Forbidden("permission 'roles.assign' required")
+        actor.require("roles.assign")
         check_roles(roles)
         user = _target(session, actor, user_public_id)
         if user.id == actor.user_id:
@@ -71,8 +69,7 @@ def set_roles(session: Session, *, actor: Actor, user_public_id: str, roles: lis
 def unlock(session: Session, *, actor: Actor, user_public_id: str) -> User:
     """Security admin: lift a lockout before it expires."""
     with action(session, actor, "admin.unlock", object_type="user", object_id=user_public_id):
-        if not actor.can("users.unlock"):
-            raise Forbidden("permission 'users.unlock' required")
+        actor.require("users.unlock")
         user = _target(session, actor, user_public_id)
         user.locked_until = None
         user.failed_logins = 0

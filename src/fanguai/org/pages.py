@@ -11,6 +11,7 @@ from fanguai.org import service
 from fanguai.org.catalogue import DEPARTMENTS
 from fanguai.org.models import Division
 from fanguai.plan import service as plan_service
+from fanguai.security.scope import sees_unit_at
 from fanguai.web.deps import get_session, require
 from fanguai.web.templating import render
 
@@ -51,15 +52,9 @@ def units_page(
             "department": department or "",
             "division": division or "",
             "departments": DEPARTMENTS,
-            "divisions": [d for d in divisions if _visible_division(actor, d.code)],
+            "divisions": [d for d in divisions if sees_unit_at(actor, d.code)],
         },
     )
-
-
-def _visible_division(actor: Actor, code: str) -> bool:
-    from fanguai.security.scope import sees_unit_at
-
-    return sees_unit_at(actor, code)
 
 
 @router.get("/units/{unit_id}")

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from fanguai.core.actor import Actor
-from fanguai.errors import Forbidden, NotFound
+from fanguai.errors import NotFound
 from fanguai.org.catalogue import DEPARTMENTS
 from fanguai.org.models import Unit, User
 from fanguai.org.schemas import UnitRead, UserRead
@@ -45,11 +45,6 @@ def unit_read(unit: Unit) -> UnitRead:
     )
 
 
-def _require(actor: Actor, permission: str) -> None:
-    if not actor.can(permission):
-        raise Forbidden(f"permission {permission!r} required")
-
-
 def list_units(
     session: Session,
     *,
@@ -62,7 +57,7 @@ def list_units(
     page_size: int = 50,
 ) -> Page:
     """Units the actor may see, filtered and paginated (ordered by division, then plan order)."""
-    _require(actor, "units.read")
+    actor.require("units.read")
     stmt = select(Unit).where(sees_unit_clause(actor, Unit.division_code))
     if q:
         stmt = stmt.where(or_(Unit.name.contains(q, autoescape=True), Unit.code == q))
@@ -88,7 +83,7 @@ def list_units(
 
 def get_unit_for(session: Session, *, actor: Actor, public_id: str) -> Unit:
     """The unit, or ``NotFound`` when it does not exist or lies outside the actor's view."""
-    _require(actor, "units.read")
+    actor.require("units.read")
     unit = session.execute(select(Unit).where(Unit.public_id == public_id)).scalar_one_or_none()
     if unit is None or not sees_unit_at(actor, unit.division_code):
         raise NotFound("unit not found")
@@ -142,7 +137,7 @@ def list_users(
     page_size: int = 50,
 ) -> Page:
     """Staff users of the units inside the actor's jurisdiction (and department line)."""
-    _require(actor, "users.read")
+    actor.require("users.read")
     stmt = select(User).join(User.unit).where(*_user_scope(actor))
     if unit_public_id:
         stmt = stmt.where(Unit.public_id == unit_public_id)
@@ -161,7 +156,7 @@ def list_users(
 
 def get_user_for(session: Session, *, actor: Actor, public_id: str) -> User:
     """A staff user the actor may see, else ``NotFound``."""
-    _require(actor, "users.read")
+    actor.require("users.read")
     user = session.execute(select(User).where(User.public_id == public_id)).scalar_one_or_none()
     if user is None or not covers(actor, user.unit.division_code):
         raise NotFound("user not found")

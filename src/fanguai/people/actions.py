@@ -52,7 +52,7 @@ def create_person(
         if data.sex != "unknown" and data.sex != card.sex:
             raise InvalidInput("sex differs from the one the ID number encodes", field="sex")
     with action(session, actor, "people.create", object_type="person") as act:
-        service.require(actor, "people.create")
+        actor.require("people.create")
         if actor.unit_id is None:
             raise Forbidden("only staff of a unit register people")
         public_id = new_public_id()
@@ -115,7 +115,7 @@ def reveal(
         detail={"fields": sorted(fields), "reason": reason},
         priority="high",
     ):
-        service.require(actor, "people.unmask")
+        actor.require("people.unmask")
         person = service.get_person_for(session, actor=actor, public_id=public_id)
         service.check_minor_access(session, crypto, actor=actor, person=person)
         values = service.reveal_values(crypto, person, fields)
@@ -135,7 +135,7 @@ def erase(
         detail={"reason": reason},
         priority="high",
     ):
-        service.require(actor, "people.erase")
+        actor.require("people.erase")
         person = service.get_person_for(session, actor=actor, public_id=public_id)
         if person.erased_at is not None:
             raise Conflict("person already erased")
@@ -167,10 +167,6 @@ def checkpoint_wal(session: Session) -> None:
         raw.close()
 
 
-def _grant_read_person(session: Session, actor: Actor, public_id: str) -> Person:
-    return service.get_person_for(session, actor=actor, public_id=public_id)
-
-
 def request_grant(session: Session, *, actor: Actor, public_id: str, reason: str) -> AccessGrant:
     """Ask a supervisor for time-limited access to a minor's record."""
     with action(
@@ -181,8 +177,8 @@ def request_grant(session: Session, *, actor: Actor, public_id: str, reason: str
         object_id=public_id,
         detail={"reason": reason},
     ) as act:
-        service.require(actor, "grants.request")
-        person = _grant_read_person(session, actor, public_id)
+        actor.require("grants.request")
+        person = service.get_person_for(session, actor=actor, public_id=public_id)
         grant = AccessGrant(
             person_id=person.id,
             requester_id=actor.user_id,
@@ -225,7 +221,7 @@ def decide_grant(
         object_type="grant",
         object_id=grant_id,
     ):
-        service.require(actor, "grants.approve")
+        actor.require("grants.approve")
         grant = _grant_for(session, actor, grant_id)
         if grant.requester_id == actor.user_id:
             raise Forbidden("a request cannot be approved by the person who made it")
@@ -263,13 +259,13 @@ def break_glass(
         detail={"reason": reason},
         priority="high",
     ) as act:
-        service.require(actor, "grants.break_glass")
+        actor.require("grants.break_glass")
         row = session.get(UserSession, session_token_hash)
         if row is None or row.mfa_at is None or now - row.mfa_at > FRESH_MFA:
             raise NotAuthenticated(
                 "break-the-glass needs a second factor entered in the last 5 minutes"
             )
-        person = _grant_read_person(session, actor, public_id)
+        person = service.get_person_for(session, actor=actor, public_id=public_id)
         grant = AccessGrant(
             person_id=person.id,
             requester_id=actor.user_id,
@@ -301,7 +297,7 @@ def review_break_glass(session: Session, *, actor: Actor, grant_id: str, note: s
         object_id=grant_id,
         detail={"note": note},
     ):
-        service.require(actor, "grants.approve")
+        actor.require("grants.approve")
         grant = _grant_for(session, actor, grant_id)
         if grant.kind != "break_glass":
             raise Conflict("only break-the-glass grants are reviewed")
@@ -314,7 +310,7 @@ def review_break_glass(session: Session, *, actor: Actor, grant_id: str, note: s
 
 def pending_grants(session: Session, *, actor: Actor) -> list[AccessGrant]:
     """Requests waiting for this supervisor, and emergency accesses waiting for review."""
-    service.require(actor, "grants.approve")
+    actor.require("grants.approve")
     rows = (
         session.execute(
             select(AccessGrant)

@@ -24,12 +24,6 @@ ENCRYPTED = ("name", "former_names", "id_card", "birth_date", "phone", "address"
 REVEALABLE = ("name", "former_names", "id_card", "birth_date", "phone", "address")
 
 
-def require(actor: Actor, permission: str) -> None:
-    """Raise ``Forbidden`` unless the actor's roles grant ``permission``."""
-    if not actor.can(permission):
-        raise Forbidden(f"permission {permission!r} required")
-
-
 def today_in_beijing(now: datetime | None = None) -> date:
     """The calendar date in Asia/Shanghai (ages change at Beijing midnight)."""
     return (now or utcnow()).astimezone(BEIJING).date()
@@ -124,7 +118,7 @@ def in_scope(actor: Actor, person: Person) -> bool:
 
 def get_person_for(session: Session, *, actor: Actor, public_id: str) -> Person:
     """The person, or ``NotFound`` when missing or outside the actor's scope."""
-    require(actor, "people.read")
+    actor.require("people.read")
     person = session.execute(
         select(Person).where(Person.public_id == public_id)
     ).scalar_one_or_none()
@@ -225,7 +219,7 @@ def list_people(
     now: datetime | None = None,
 ) -> tuple[list[PersonSummary], int]:
     """Masked people in scope; an ID number finds its person through the blind index."""
-    require(actor, "people.read")
+    actor.require("people.read")
     stmt = select(Person).join(Person.owner_unit).where(scope_clause(actor))
     if id_card:
         # The same form as when stored: no spaces, upper-case X.

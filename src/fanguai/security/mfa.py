@@ -272,8 +272,7 @@ def reset(
         object_id=user_public_id,
         priority="high",
     ):
-        if not actor.can("mfa.reset"):
-            raise Forbidden("permission 'mfa.reset' required")
+        actor.require("mfa.reset")
         user = _admin_target(session, actor, user_public_id)
         if user.id == actor.user_id:
             raise Forbidden("an admin cannot reset their own second factor")

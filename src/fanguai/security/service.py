@@ -114,7 +114,6 @@ def login(
     *,
     username: str,
     password: str,
-    idle_minutes: int = 15,
     absolute_hours: int = 8,
     policy: LoginPolicy | None = None,
     throttle_key: str | None = None,
@@ -125,7 +124,6 @@ def login(
     Failures are counted per account (5 → locked for 10 minutes) and per client address
     (``throttle_key``: 20 in 15 minutes → every login from there refused until the window ends).
     """
-    del idle_minutes  # enforced when the session is resolved
     policy = policy or LoginPolicy(absolute_hours=absolute_hours)
     now = now or utcnow()
     username = username.strip()
