@@ -7,7 +7,21 @@ from pathlib import Path
 
 import yaml
 
-SPEC = yaml.safe_load((Path(__file__).with_name("policy_spec.yaml")).read_text(encoding="utf-8"))
+
+def _load_spec() -> dict:
+    """policy_spec.yaml, plus each module's operations from policy/*.yaml."""
+    here = Path(__file__).parent
+    spec = yaml.safe_load((here / "policy_spec.yaml").read_text(encoding="utf-8"))
+    for path in sorted((here / "policy").glob("*.yaml")):
+        extra = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for role, perms in (extra.get("permissions") or {}).items():
+            spec["permissions"].setdefault(role, [])
+            spec["permissions"][role] += [p for p in perms if p not in spec["permissions"][role]]
+        spec["operations"] += extra.get("operations") or []
+    return spec
+
+
+SPEC = _load_spec()
 ADMINS_SEEING_ALL_LINES = {"sys_admin", "sec_admin"}
 
 
@@ -67,6 +81,12 @@ def expected_status(op: dict, who: Who, target: dict | None) -> int:
         ok = inside(who, target["division"]) and target["department"] == who.department
         if ok and target.get("minor") and not op.get("adult_only") and not target.get("granted"):
             return SPEC["deny_status"]["permission"]
+    elif op["scope"] == "record_line":
+        # A module's record owned by a unit: inside the jurisdiction and in the department line.
+        ok = inside(who, target["division"]) and target["department"] == who.department
+    elif op["scope"] == "record_inside":
+        # A module's record shared across department lines: inside the jurisdiction.
+        ok = inside(who, target["division"])
     else:
         raise ValueError(f"unknown scope {op['scope']!r}")
     return op.get("ok_status", 200) if ok else SPEC["deny_status"]["scope"]

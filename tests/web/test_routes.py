@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import pytest
 from fastapi import APIRouter, Depends
 from fastapi.routing import APIRoute
@@ -218,6 +221,23 @@ WRITE_EXAMPLES = {
         f"/api/grants/{_pending_grant(c, login)}/review", json={"reason": "已核查"}
     ),
 }
+
+
+def _module_write_examples() -> dict:
+    """Each module's examples, from tests/web/write_examples/<module>.py (a dict EXAMPLES with
+    the same shape as WRITE_EXAMPLES)."""
+    found: dict = {}
+    for path in sorted((Path(__file__).parent / "write_examples").glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"tests.web.write_examples.{path.stem}")
+        clash = set(found) & set(module.EXAMPLES)
+        assert not clash, f"{path.name} repeats {clash}"
+        found.update(module.EXAMPLES)
+    return found
+
+
+WRITE_EXAMPLES.update(_module_write_examples())
 
 
 def test_every_writing_route_has_an_example_here(app) -> None:  # type: ignore[no-untyped-def]

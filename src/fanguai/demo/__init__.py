@@ -54,5 +54,11 @@ def load_all(session: Session, *, actor: Actor) -> DemoReport:
 
 def _import_builtin_loaders() -> None:
     # Importing a module's demo module registers its loader.
+    from fanguai.accountability import demo as _accountability_demo  # noqa: F401
+    from fanguai.alerts import demo as _alerts_demo  # noqa: F401
+    from fanguai.dna import demo as _dna_demo  # noqa: F401
+    from fanguai.identify import demo as _identify_demo  # noqa: F401
+    from fanguai.leads import demo as _leads_demo  # noqa: F401
     from fanguai.org import demo as _org_demo  # noqa: F401
     from fanguai.people import demo as _people_demo  # noqa: F401
+    from fanguai.victims import demo as _victims_demo  # noqa: F401

@@ -107,6 +107,25 @@ def provincial_counterpart(session: Session, unit: Unit) -> Unit:
     return parent
 
 
+def unit_above(session: Session, unit: Unit) -> Unit | None:
+    """The same department line one level up (county → city → province), or None at the top.
+
+    Where the line has no counterpart at the city (some provincial offices), the provincial
+    unit is the one above."""
+    abbr = unit.code.split("-", 1)[1]
+    if unit.level == "county":
+        city = session.execute(
+            select(Unit).where(Unit.code == f"{unit.division_code[:4]}00-{abbr}")
+        ).scalar_one_or_none()
+        if city is not None:
+            return city
+    if unit.level in ("county", "city"):
+        return session.execute(
+            select(Unit).where(Unit.code == f"{unit.division_code[:2]}0000-{abbr}")
+        ).scalar_one_or_none()
+    return None
+
+
 def user_read(user: User) -> UserRead:
     """The API view of a staff user."""
     return UserRead(

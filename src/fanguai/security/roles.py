@@ -30,17 +30,77 @@ _SUPERVISION = frozenset(
     {"users.read", "people.unmask", "people.erase", "people.access_log", "grants.approve"}
 )
 
+# Leads (issue 4): read the inbox, handle (acknowledge, transfer, outcome), take a hotline call,
+# submit as a registered mandatory-reporting institution, read the monthly summary.
+_LEADS_WORK = frozenset({"leads.read", "leads.handle", "leads.intake"})
+# Missing-child cases and alerts (issue 5).
+_CASES_READ = frozenset({"cases.read"})
+_CASES_WORK = frozenset({"cases.read", "cases.manage"})
+_CASES_COMMAND = frozenset({"cases.close", "alerts.publish", "subscribers.manage"})
+# DNA (issue 6): named analysts read, import and search; revealing the person behind a
+# specimen is a separate permission (R-DNA-4).
+_DNA_WORK = frozenset({"dna.read", "dna.import", "dna.search"})
+# Identification and reunification (issue 7).
+_FOUND_WORK = frozenset({"found.read", "found.manage"})
+# Victim assistance (issue 8): caseworkers keep the file; sector officers read and write only
+# the fields of their department line (education: placement ledger; health: medical).
+_VICTIMS_WORK = frozenset({"victims.read", "victims.manage"})
+# Plan accountability (issue 9).
+_PROGRESS = frozenset({"progress.read", "progress.report"})
+_OVERSIGHT = frozenset(
+    {
+        "progress.read",
+        "evaluation.manage",
+        "evaluation.score",
+        "dashboard.view",
+        "leads.summary",
+        "victims.stats",
+    }
+)
+
 ROLES: dict[str, RoleDef] = {
     r.code: r
     for r in (
-        RoleDef("police_officer", "公安民警", _STAFF_BASE | _CASE_WORK),
-        RoleDef("dna_analyst", "DNA检验人员", _STAFF_BASE),
-        RoleDef("caseworker", "民政社工", _STAFF_BASE | _CASE_WORK),
-        RoleDef("sector_officer", "行业部门工作人员", _STAFF_BASE),
-        RoleDef("liaison", "联络员", _STAFF_BASE),
-        RoleDef("supervisor", "单位负责人", _STAFF_BASE | _CASE_WORK | _SUPERVISION),
-        RoleDef("office_staff", "联席会议办公室", _STAFF_BASE | {"users.read"}),
-        RoleDef("viewer", "只读人员", _STAFF_BASE),
+        RoleDef(
+            "police_officer",
+            "公安民警",
+            _STAFF_BASE | _CASE_WORK | _LEADS_WORK | _CASES_WORK | _FOUND_WORK | {"victims.read"},
+        ),
+        RoleDef(
+            "dna_analyst",
+            "DNA检验人员",
+            _STAFF_BASE | _DNA_WORK | _CASES_READ | {"found.read", "matches.review"},
+        ),
+        RoleDef(
+            "caseworker",
+            "民政社工",
+            _STAFF_BASE | _CASE_WORK | _LEADS_WORK | _FOUND_WORK | _VICTIMS_WORK,
+        ),
+        RoleDef(
+            "sector_officer",
+            "行业部门工作人员",
+            _STAFF_BASE | {"leads.read", "leads.handle", "victims.sector"},
+        ),
+        RoleDef("liaison", "联络员", _STAFF_BASE | _PROGRESS),
+        RoleDef(
+            "supervisor",
+            "单位负责人",
+            _STAFF_BASE
+            | _CASE_WORK
+            | _SUPERVISION
+            | _LEADS_WORK
+            | _CASES_WORK
+            | _CASES_COMMAND
+            | _FOUND_WORK
+            | _VICTIMS_WORK
+            | _PROGRESS
+            | {"leads.summary", "matches.review", "dna.reveal", "dashboard.view"},
+        ),
+        RoleDef("office_staff", "联席会议办公室", _STAFF_BASE | {"users.read"} | _OVERSIGHT),
+        RoleDef("viewer", "只读人员", _STAFF_BASE | {"dashboard.view"}),
+        # A registered mandatory-reporting institution (school, hospital, hotel, village
+        # committee, welfare institution): submits reports and follows their own.
+        RoleDef("mandatory_reporter", "强制报告责任人", frozenset({"home.view", "leads.report"})),
         RoleDef(
             "sys_admin",
             "系统管理员",

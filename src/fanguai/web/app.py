@@ -217,12 +217,25 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             headers={"Retry-After": "5"},
         )
 
+    from fanguai.accountability import api as accountability_api
+    from fanguai.accountability import pages as accountability_pages
+    from fanguai.alerts import api as alerts_api
+    from fanguai.alerts import pages as alerts_pages
+    from fanguai.dna import api as dna_api
+    from fanguai.dna import pages as dna_pages
     from fanguai.geo import pages as geo_pages
+    from fanguai.identify import api as identify_api
+    from fanguai.identify import pages as identify_pages
+    from fanguai.leads import api as leads_api
+    from fanguai.leads import pages as leads_pages
     from fanguai.org import api as org_api
     from fanguai.org import pages as org_pages
     from fanguai.people import api as people_api
     from fanguai.plan import api as plan_api
     from fanguai.plan import pages as plan_pages
+    from fanguai.tasks import pages as tasks_pages
+    from fanguai.victims import api as victims_api
+    from fanguai.victims import pages as victims_pages
     from fanguai.web import admin_pages, mfa_pages
     from fanguai.web import pages as core_pages
 
@@ -236,6 +249,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         org_api,
         plan_api,
         people_api,
+        tasks_pages,
+        leads_pages,
+        leads_api,
+        alerts_pages,
+        alerts_api,
+        dna_pages,
+        dna_api,
+        identify_pages,
+        identify_api,
+        victims_pages,
+        victims_api,
+        accountability_pages,
+        accountability_api,
     ):
         app.include_router(module.router)
 

@@ -36,6 +36,16 @@ templates.env.globals["ROLES"] = ROLES
 # Navigation by permission: (permission, url, message key).
 NAV = (
     ("home.view", "/", "nav.home"),
+    ("home.view", "/tasks", "nav.tasks"),
+    ("leads.read", "/leads", "nav.leads"),
+    ("leads.report", "/portal", "nav.portal"),
+    ("cases.read", "/cases", "nav.cases"),
+    ("dna.read", "/dna", "nav.dna"),
+    ("found.read", "/found", "nav.found"),
+    ("victims.read", "/victims", "nav.victims"),
+    ("victims.sector", "/victims/sector", "nav.victims_sector"),
+    ("progress.read", "/progress", "nav.progress"),
+    ("dashboard.view", "/dashboard", "nav.dashboard"),
     ("measures.read", "/measures", "nav.measures"),
     ("units.read", "/units", "nav.units"),
     ("divisions.read", "/divisions", "nav.divisions"),

@@ -1,0 +1,4 @@
+"""Action-plan accountability.
+
+Progress reports, evaluations, official reports, dashboard (issue 9).
+"""

@@ -1,0 +1,3 @@
+"""Demo data of the plan accountability module."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the plan accountability module."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Demo data of the missing-child cases and alerts module."""
+
+from __future__ import annotations

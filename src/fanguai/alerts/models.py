@@ -1,0 +1,3 @@
+"""Tables of the missing-child cases and alerts module."""
+
+from __future__ import annotations

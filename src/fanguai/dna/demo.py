@@ -1,0 +1,3 @@
+"""Demo data of the DNA store module."""
+
+from __future__ import annotations

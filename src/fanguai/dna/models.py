@@ -1,0 +1,3 @@
+"""Tables of the DNA store module."""
+
+from __future__ import annotations

@@ -1,0 +1,4 @@
+"""Identification and reunification.
+
+Found persons, deadlines, one candidate list, review, reunification (issue 7).
+"""

@@ -1,0 +1,7 @@
+"""JSON API of the identification module."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

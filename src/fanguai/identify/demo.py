@@ -1,0 +1,3 @@
+"""Demo data of the identification module."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the identification module."""
+
+from __future__ import annotations

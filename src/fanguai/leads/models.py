@@ -1,0 +1,3 @@
+"""Tables of the leads module."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Demo data of the victim assistance module."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Tables of the victim assistance module."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+"""Pages of the victim assistance module."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
