@@ -52,10 +52,22 @@ PERSONAS: tuple[Persona, ...] = (
 @register("org.personas", order=10)
 def load_personas(session: Session, actor: Actor, report: DemoReport) -> None:
     """Create the demo personas that do not exist yet, with their second factor set up."""
+    ensure_personas(session, actor, report, PERSONAS, key="personas")
+
+
+def ensure_personas(
+    session: Session,
+    actor: Actor,
+    report: DemoReport,
+    personas: tuple[Persona, ...],
+    *,
+    key: str,
+) -> None:
+    """Create the given personas that do not exist yet (modules add their own this way)."""
     existing = set(session.execute(select(User.username)).scalars())
     session.rollback()
     added = 0
-    for p in PERSONAS:
+    for p in personas:
         report.credentials.append((p.username, DEMO_PASSWORD, p.about))
         if p.username in existing:
             continue
@@ -72,7 +84,7 @@ def load_personas(session: Session, actor: Actor, report: DemoReport) -> None:
         )
         _enrol_demo_totp(session, actor, user.id)
         added += 1
-    report.added["personas"] = added
+    report.added[key] = added
 
 
 def _enrol_demo_totp(session: Session, actor: Actor, user_id: int) -> None:
