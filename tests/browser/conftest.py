@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -38,7 +39,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, field_crypto) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live_server(live) -> str:  # type: ignore[no-untyped-def]
+    """The live server's base URL."""
+    return live.url
+
+
+@pytest.fixture(scope="session")
+def live_db(live):  # type: ignore[no-untyped-def]
+    """The live server's database: run the worker on it with a controlled clock
+    (``fanguai.worker.run_once(live_db, now)``) or check what a journey stored."""
+    return live.db
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory, field_crypto) -> Iterator[SimpleNamespace]:  # type: ignore[no-untyped-def]
     import uvicorn
 
     from fanguai import migrate
@@ -66,7 +80,7 @@ def live_server(tmp_path_factory, field_crypto) -> Iterator[str]:  # type: ignor
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", db=db, data_dir=path.parent)
     server.should_exit = True
     thread.join(timeout=10)
 
