@@ -19,6 +19,12 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         port: int = typer.Option(8000, help="Port to listen on."),
         migrate: bool = typer.Option(True, help="Upgrade the schema before starting."),
+        worker: bool | None = typer.Option(
+            None,
+            "--worker/--no-worker",
+            help="Run the periodic jobs in this process (default: on in demo mode; in "
+            "production run `fanguai worker run` as its own service).",
+        ),
     ) -> None:
         """Start the platform (with --demo: a demo database with personas)."""
         if demo:
@@ -43,10 +49,27 @@ def register(app: typer.Typer) -> None:
 
         from fanguai.web.app import create_app
 
+        if worker if worker is not None else demo:
+            _start_worker_thread()
         typer.echo(f"fanguai listening on http://{host}:{port}")
         uvicorn.run(
             create_app(settings), host=host, port=port, log_level="warning", proxy_headers=False
         )
+
+
+def _start_worker_thread() -> None:
+    """Run the periodic jobs beside the web server (a daemon thread with its own sessions)."""
+    import threading
+
+    from fanguai import worker
+    from fanguai.cli.common import database
+
+    db = database()
+    thread = threading.Thread(
+        target=worker.run_forever, args=(db,), name="fanguai-worker", daemon=True
+    )
+    thread.start()
+    typer.echo("worker: periodic jobs run in this process every 15 s")
 
 
 def _warn_if_no_accounts() -> None:
