@@ -22,6 +22,9 @@ PUBLIC_ROUTES = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/api/session"),
+    # Partners' public alert page: what a finder needs, never the family's data (docs/alerts.md).
+    ("GET", "/public/alerts/{alert_id}"),
+    ("GET", "/public/alerts/{alert_id}/photo"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

@@ -1,0 +1,45 @@
+"""Targets for the alerts module's placeholders: the demo's cases (an open one in 姑苏区 with
+its alert out, a closed one in 玄武区), the open case's photo and its public alert."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from fanguai.alerts.models import Alert, CasePhoto, MissingCase
+
+
+def _target(case: MissingCase, public_id: str) -> dict:
+    unit = case.owner_unit
+    return {
+        "id": public_id,
+        "division": unit.division_code,
+        "department": unit.department,
+        "secret": case.case_no,
+    }
+
+
+def targets(session) -> dict[str, dict[str, dict]]:  # type: ignore[no-untyped-def]
+    cases = session.execute(select(MissingCase).order_by(MissingCase.id)).scalars().all()
+    by_label = {f"{c.status}@{c.owner_unit.code}": c for c in cases}
+    out: dict[str, dict[str, dict]] = {
+        "missing_case": {},
+        "alerted_case": {},
+        "case_photo": {},
+        "public_alert": {},
+    }
+    for label, case in by_label.items():
+        out["missing_case"][label] = _target(case, case.public_id)
+        alert = session.execute(select(Alert).where(Alert.case_id == case.id)).scalar_one_or_none()
+        if alert is not None and alert.status == "active":
+            out["alerted_case"][label] = _target(case, case.public_id)
+            # The public page is public: its "secret" is nothing of the family.
+            out["public_alert"][label] = {
+                **_target(case, alert.public_id),
+                "secret": alert.public_id,
+            }
+        photo = (
+            session.execute(select(CasePhoto).where(CasePhoto.case_id == case.id)).scalars().first()
+        )
+        if photo is not None:
+            out["case_photo"][label] = _target(case, photo.public_id)
+    return out
