@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,17 @@ def probability_of_parentage(lr: float, prior: float = 0.5) -> float:
     return lr * prior / (lr * prior + 1.0 - prior)
 
 
+def combine(values: Iterable[float]) -> tuple[float, float]:
+    """The LR and log10 LR of per-locus values given in locus-name order.
+
+    The order is fixed so that a case's LR does not depend on the order its loci were listed
+    in (floating-point products are not associative), and so that the search reproduces it.
+    """
+    values = list(values)
+    log10 = sum(math.log10(v) if v > 0 else -math.inf for v in values)
+    return math.prod(values), log10
+
+
 def genotype_probability(genotype: object, frequencies: Mapping[str, float], theta: float = 0.0):
     """P(one person's genotype), θ-corrected: AA → p(θ+(1−θ)p); AB → 2(1−θ)p_A p_B."""
     settings = KinshipSettings(theta=theta)
@@ -132,8 +143,7 @@ def compute_lr(
     for profile in parsed.values():
         loci.extend(x for x in profile if x not in loci)
     results = [_locus(relationship, locus, parsed, table, settings) for locus in loci]
-    log10 = sum(math.log10(r.lr) if r.lr > 0 else -math.inf for r in results)
-    lr = math.prod(r.lr for r in results)
+    lr, log10 = combine(r.lr for r in sorted(results, key=lambda r: r.locus))
     return KinshipResult(
         relationship=relationship,
         lr=lr,

@@ -73,15 +73,35 @@ def can_form(child: Genotype, x: Genotype, y: Genotype) -> bool:
     return (c1 in x and c2 in y) or (c2 in x and c1 in y)
 
 
+def duo_values(ca, cb, gi, gj, p: np.ndarray, mp: np.ndarray, mo: np.ndarray, theta: float):
+    """Parent–child index, elementwise over child genotypes (ca, cb) and parents (gi, gj).
+
+    The four index arguments are ints or integer arrays broadcast together; ``mp`` is the
+    parent's matrix, ``mo`` the untyped other parent's. ``duo`` is this with one pair, so the
+    search's lookup tables and ``duo_lr`` share one arithmetic (bit for bit). The untyped other
+    parent's allele is ``v = (θ·(mo[i]+mo[j]) + (1−θ)·p·mo) / (1+θ)`` (the urn after the parent's
+    two alleles, through ``mo``); the child's alleles are taken in allele order.
+    """
+    a, b = np.minimum(ca, cb), np.maximum(ca, cb)
+    pm = (p[:, None] * mo).sum(axis=0)
+    ua = 0.5 * (mp[gi, a] + mp[gj, a])
+    ub = 0.5 * (mp[gi, b] + mp[gj, b])
+    va = (theta * (mo[gi, a] + mo[gj, a]) + (1.0 - theta) * pm[a]) / (1.0 + theta)
+    vb = (theta * (mo[gi, b] + mo[gj, b]) + (1.0 - theta) * pm[b]) / (1.0 + theta)
+    hom = a == b
+    numerator = np.where(hom, ua * va, ua * vb + ub * va)
+    sa = (gi == a).astype(float) + (gj == a)
+    sb = (gi == b).astype(float) + (gj == b)
+    first = (theta * sa + (1.0 - theta) * p[a]) / (1.0 + theta)
+    second = (theta * (sb + hom) + (1.0 - theta) * p[b]) / (1.0 + 2.0 * theta)
+    return numerator / (first * second * np.where(hom, 1.0, 2.0))
+
+
 def duo(
     child: Genotype, parent: Genotype, p: np.ndarray, mp: np.ndarray, mo: np.ndarray, theta: float
 ) -> float:
     """Parent–child index; ``mp`` is the parent's matrix, ``mo`` the untyped other parent's."""
-    n = len(p)
-    seen = counts(n, parent)
-    u = transmitted(parent, mp)
-    v = urn_next(p, seen, theta) @ mo
-    return child_probability(u, v, child) / genotype_given(child, p, seen, theta)
+    return float(duo_values(child[0], child[1], parent[0], parent[1], p, mp, mo, theta))
 
 
 def trio(
@@ -101,6 +121,26 @@ def trio(
     return numerator, child_probability(true_father, w, child)
 
 
+def parents_values(
+    ca, cb, fi, fj, mi, mj, p: np.ndarray, mm: np.ndarray, mf: np.ndarray, theta: float
+):
+    """Both alleged parents against an unrelated child, elementwise (broadcast) like
+    ``duo_values``: child (ca, cb), father (fi, fj) through ``mm``, mother (mi, mj) through ``mf``.
+    The unrelated child is drawn from the urn after the four parental alleles."""
+    a, b = np.minimum(ca, cb), np.maximum(ca, cb)
+    ufa = 0.5 * (mm[fi, a] + mm[fj, a])
+    ufb = 0.5 * (mm[fi, b] + mm[fj, b])
+    uma = 0.5 * (mf[mi, a] + mf[mj, a])
+    umb = 0.5 * (mf[mi, b] + mf[mj, b])
+    hom = a == b
+    numerator = np.where(hom, ufa * uma, ufa * umb + ufb * uma)
+    sa = (fi == a).astype(float) + (fj == a) + (mi == a) + (mj == a)
+    sb = (fi == b).astype(float) + (fj == b) + (mi == b) + (mj == b)
+    first = (theta * sa + (1.0 - theta) * p[a]) / (1.0 + 3.0 * theta)
+    second = (theta * (sb + hom) + (1.0 - theta) * p[b]) / (1.0 + 4.0 * theta)
+    return numerator / (first * second * np.where(hom, 1.0, 2.0))
+
+
 def parents(
     child: Genotype,
     father: Genotype,
@@ -111,9 +151,8 @@ def parents(
     theta: float,
 ) -> float:
     """Both alleged parents against an unrelated child."""
-    n = len(p)
-    numerator = child_probability(transmitted(father, mm), transmitted(mother, mf), child)
-    return numerator / genotype_given(child, p, counts(n, father, mother), theta)
+    c, f, m = child, father, mother
+    return float(parents_values(c[0], c[1], f[0], f[1], m[0], m[1], p, mm, mf, theta))
 
 
 def kappa_lr(relationship: str, a: Genotype, b: Genotype, p: np.ndarray, theta: float) -> float:

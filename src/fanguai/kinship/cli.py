@@ -1,4 +1,5 @@
-"""``fanguai kinship``: likelihood ratios for one case. ``lr`` output is a contract."""
+"""``fanguai kinship``: likelihood ratios for one case (``lr``, output is a contract) and the
+search benchmark (``bench``)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,42 @@ def lr(case_file: Path = typer.Argument(..., help="CASE.json")) -> None:
     except KinshipError as exc:
         raise fail(f"{case_file}: {exc}") from None
     echo_json(result.to_dict())
+
+
+@app.command("bench")
+def bench(
+    profiles: int = typer.Option(1_000_000, "--profiles", min=1, help="stored profiles"),
+    loci: int = typer.Option(20, "--loci", min=1, help="loci per profile"),
+    queries: int = typer.Option(100, "--queries", min=1, help="duo queries"),
+    seed: int = typer.Option(1, "--seed", help="random seed"),
+    mutation_model: str = typer.Option("stepwise", "--mutation-model"),
+    rate: float = typer.Option(0.002, "--rate"),
+    theta: float = typer.Option(0.0, "--theta"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Benchmark the search on seeded synthetic profiles from the built-in table."""
+    from fanguai.kinship._bench import run_bench
+
+    try:
+        settings = KinshipSettings(mutation_model=mutation_model, rate=rate, theta=theta)
+        result = run_bench(profiles, loci, queries, seed, settings)
+    except KinshipError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        echo_json(result)
+        return
+    for key in (
+        "profiles",
+        "loci",
+        "queries",
+        "median_query_seconds",
+        "median_query_seconds_one_core",
+        "batch_seconds",
+        "bytes_per_profile",
+        "ratio_numpy_scan_to_search",
+        "ratio_per_pair_to_search",
+        "hits_identical_to_duo_lr",
+        "batch_equals_one_at_a_time",
+    ):
+        typer.echo(f"{key}: {result[key]}")
+    typer.echo(f"load average: {result['machine']['load_average_after']}")

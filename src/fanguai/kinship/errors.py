@@ -33,3 +33,7 @@ class InconsistentMother(KinshipError):
 
 class InvalidCase(KinshipError):
     """A case with an unknown relationship, an unknown role or a missing profile."""
+
+
+class InsufficientLoci(KinshipError):
+    """A profile types too few of a search index's loci to be searched or stored."""
