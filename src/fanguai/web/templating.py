@@ -41,6 +41,7 @@ NAV = (
     ("leads.report", "/portal", "nav.portal"),
     ("cases.read", "/cases", "nav.cases"),
     ("dna.read", "/dna", "nav.dna"),
+    ("dna.reveal", "/dna/reveal-grants", "nav.dna_reveal"),
     ("found.read", "/found", "nav.found"),
     ("victims.read", "/victims", "nav.victims"),
     ("victims.sector", "/victims/sector", "nav.victims_sector"),
