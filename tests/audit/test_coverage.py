@@ -31,7 +31,15 @@ REQUIRED = (
     "request_id",
     "client",
 )
-PERSONAS = ["gusu.police", "gusu.chief", "sysadmin", "secadmin", "auditor"]
+PERSONAS = [
+    "gusu.police",
+    "gusu.chief",
+    "gusu.edu",
+    "jiangsu.office",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+]
 
 
 def _events_for(session, request_id: str) -> list[AuditEvent]:  # type: ignore[no-untyped-def]

@@ -45,6 +45,7 @@ NAV = (
     ("found.read", "/found", "nav.found"),
     ("victims.read", "/victims", "nav.victims"),
     ("victims.sector", "/victims/sector", "nav.victims_sector"),
+    ("victims.stats", "/victims/stats", "nav.victims_stats"),
     ("progress.read", "/progress", "nav.progress"),
     ("dashboard.view", "/dashboard", "nav.dashboard"),
     ("measures.read", "/measures", "nav.measures"),
