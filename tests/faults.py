@@ -49,6 +49,16 @@ def _lockout_off() -> list[mock._patch]:  # type: ignore[name-defined]
     return [mock.patch("fanguai.security.service.MAX_FAILED_LOGINS", 10**9)]
 
 
+def _idempotency_off() -> list[mock._patch]:  # type: ignore[name-defined]
+    # Every idempotency key looks new: a retried lead is stored again instead of answered once.
+    return [mock.patch("fanguai.leads.intake.replay", lambda *a, **k: None)]
+
+
+def _version_check_off() -> list[mock._patch]:  # type: ignore[name-defined]
+    # A change made against an old version of a lead goes through (lost updates).
+    return [mock.patch("fanguai.leads.service.check_version", lambda lead, version: None)]
+
+
 # fault → (how to inject it, the tests that must then fail)
 FAULTS: dict[str, tuple[Callable[[], list], str]] = {
     "unit_filter_off": (_unit_filter_off, "tests/access/test_matrix.py"),
@@ -57,6 +67,8 @@ FAULTS: dict[str, tuple[Callable[[], list], str]] = {
     "verifier_skips_chain": (_verifier_skips_chain, "tests/audit/test_chain.py"),
     "fixed_nonce": (_fixed_nonce, "tests/crypto/test_nonces.py"),
     "lockout_off": (_lockout_off, "tests/web/test_sessions.py"),
+    "idempotency_off": (_idempotency_off, "tests/leads/test_concurrency.py"),
+    "version_check_off": (_version_check_off, "tests/leads/test_concurrency.py"),
 }
 
 

@@ -36,6 +36,7 @@ PERSONAS = [
     "gusu.chief",
     "gusu.edu",
     "jiangsu.office",
+    "gusu.school",
     "sysadmin",
     "secadmin",
     "auditor",

@@ -20,6 +20,15 @@ from fanguai.tasks.models import Task
 T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _only_this_tests_tasks(session):  # type: ignore[no-untyped-def]
+    """The demo's own open tasks are cancelled (in this test's transaction) so that sweep
+    counts speak of the tests' tasks alone."""
+    with action(session, cli_actor("test"), "test.clear_tasks"):
+        for task in session.execute(select(Task).where(Task.status == "open")).scalars():
+            task.status = "cancelled"
+
+
 def _unit(session, code: str) -> Unit:  # type: ignore[no-untyped-def]
     return session.execute(select(Unit).where(Unit.code == code)).scalar_one()
 

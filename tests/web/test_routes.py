@@ -25,6 +25,14 @@ PUBLIC_ROUTES = {
     # Partners' public alert page: what a finder needs, never the family's data (docs/alerts.md).
     ("GET", "/public/alerts/{alert_id}"),
     ("GET", "/public/alerts/{alert_id}/photo"),
+    # The public's reporting channel: report, follow its status, ask for a challenge (docs/leads.md).
+    ("GET", "/report"),
+    ("POST", "/report"),
+    ("GET", "/report/status"),
+    ("POST", "/report/status"),
+    ("GET", "/api/leads/challenge"),
+    ("POST", "/api/leads/public"),
+    ("POST", "/api/leads/status"),
 }
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
