@@ -19,6 +19,7 @@ from fanguai.geo import cli as geo_cli
 from fanguai.identify import cli as identify_cli
 from fanguai.kinship import cli as kinship_cli
 from fanguai.leads import cli as leads_cli
+from fanguai.linkage import cli as linkage_cli
 from fanguai.plan import cli as plan_cli
 from fanguai.victims import cli as victims_cli
 
@@ -40,6 +41,7 @@ app.add_typer(identify_cli.app, name="identify")
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(kinship_cli.app, name="kinship")
 app.add_typer(leads_cli.app, name="leads")
+app.add_typer(linkage_cli.app, name="linkage")
 app.add_typer(plan_cli.app, name="plan")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(victims_cli.app, name="victims")
