@@ -48,6 +48,7 @@ NAV = (
     ("victims.stats", "/victims/stats", "nav.victims_stats"),
     ("progress.read", "/progress", "nav.progress"),
     ("dashboard.view", "/dashboard", "nav.dashboard"),
+    ("evaluation.score", "/evaluations", "nav.evaluations"),
     ("measures.read", "/measures", "nav.measures"),
     ("units.read", "/units", "nav.units"),
     ("divisions.read", "/divisions", "nav.divisions"),
