@@ -68,6 +68,8 @@ def staff_line(who: Who, unit_division: str, unit_department: str) -> bool:
 def expected_status(op: dict, who: Who, target: dict | None) -> int:
     """The operation's success status (200 unless the spec says), or the deny status."""
     ok = op.get("ok_status", 200)
+    if op["needs"] == "public":  # a public page: open to everyone, signed in or not
+        return ok
     if op["needs"] not in permissions(who.roles):
         return SPEC["deny_status"]["permission"]
     if target is None or op["scope"] in ("all", "self"):
