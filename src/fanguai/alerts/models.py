@@ -49,11 +49,12 @@ def _check(column: str, values: tuple[str, ...]) -> str:
 
 
 def _enc(purpose: str) -> dict[str, str]:
+    # A volunteer's contact data: personal, kept while the subscription (an account) lasts.
     return {
-        "classification": "sensitive",
+        "classification": "personal",
         "encryption": "field",
         "purpose": purpose,
-        "retention": "subscription",
+        "retention": "account",
     }
 
 
