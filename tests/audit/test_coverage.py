@@ -37,6 +37,7 @@ PERSONAS = [
     "gusu.edu",
     "jiangsu.office",
     "gusu.school",
+    "suzhou.dna",
     "sysadmin",
     "secadmin",
     "auditor",
