@@ -22,7 +22,7 @@ from fanguai.org.models import Unit
 from fanguai.outbox import OutboxMessage
 from fanguai.plan import load_bundled_plan
 from tests.accountability.pdfcheck import glyph_problems, render_page
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 NARRATIVE = (
     "组织全省婚姻登记机关开展疑似拐卖妇女情形识别培训，建立登记环节发现、制止、报告工作流程。"
@@ -30,15 +30,7 @@ NARRATIVE = (
 
 
 def _login(page, base: str, username: str, target: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}{target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/mfa\?next=.*"))
-    code = re.search(r"\b(\d{6})\b", page.inner_text("p.note")).group(1)
-    page.fill("input[name=code]", code)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}{target}")
+    sign_in(page, base, username, target)
 
 
 def _plan_codes(role: str) -> list[str]:

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
+from tests.browser.conftest import sign_in
 from tests.browser.test_foundation_journey import _login
 
 
 def _login_to(page, base: str, username: str, target: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}{target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "Demo-Persona#2026")
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/mfa\?next=.*"))
-    code = re.search(r"\b(\d{6})\b", page.inner_text("p.note")).group(1)
-    page.fill("input[name=code]", code)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}{target}")
+    sign_in(page, base, username, target)
 
 
 def test_the_security_admin_and_the_auditor_work_on_their_own_pages(

@@ -13,22 +13,14 @@ from fanguai.alerts.models import Alert, MissingCase
 from fanguai.alerts.sink import LoopbackSink
 from fanguai.db import utcnow
 from fanguai.worker import run_once
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 DEMO_SECRET = "demo-secret-not-for-production"
 
 
 def _login(page, base: str, username: str, target: str) -> None:  # type: ignore[no-untyped-def]
     page.context.clear_cookies()
-    page.goto(f"{base}{target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/mfa\?next=.*"))
-    code = re.search(r"\b(\d{6})\b", page.inner_text("p.note")).group(1)
-    page.fill("input[name=code]", code)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}{target}")
+    sign_in(page, base, username, target)
 
 
 def _by_stage(sink, alert_id: str) -> dict[int, set[str]]:  # type: ignore[no-untyped-def]

@@ -3,22 +3,12 @@ locus; a supervisor asks for a reveal grant that another supervisor approves."""
 
 from __future__ import annotations
 
-import re
-
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 from tests.dna.helpers import Family, wide
 
 
-def _login(page, base: str, username: str, start: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}{start}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/mfa\?next=.*"))
-    code = re.search(r"\b(\d{6})\b", page.inner_text("p.note")).group(1)
-    page.fill("input[name=code]", code)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}{start}")
+def _login(page, base: str, username: str, target: str) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, base, username, target)
 
 
 def test_an_analyst_imports_a_lab_file_and_reads_a_match(page, live_server, screenshots) -> None:  # type: ignore[no-untyped-def]

@@ -15,21 +15,13 @@ from sqlalchemy import select
 
 from fanguai.db import utcnow
 from fanguai.identify.calendar import BEIJING
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 
 def _login(browser, base: str, username: str, target: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{base}{target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/mfa\?next=.*"))
-    code = re.search(r"\b(\d{6})\b", page.inner_text("p.note")).group(1)  # demo mode shows it
-    page.fill("input[name=code]", code)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}{target}")
+    sign_in(page, base, username, target)
     return context, page
 
 

@@ -6,7 +6,6 @@ escalates to the city on a controlled clock."""
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import timedelta
 
@@ -14,30 +13,14 @@ from sqlalchemy import select
 
 from fanguai import geo, worker
 from fanguai.db import utcnow
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 # Near the seat of 姑苏区 (苏州老城), where a phone would report its position.
 NEAR_GUSU = {"latitude": 31.3166, "longitude": 120.6221}
 
 
 def _login(page, base: str, username: str, target: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{base}/login?next={target}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/mfa\?next=.*"))
-    for _ in range(2):
-        # Demo mode shows the current code; one used a moment ago by another journey is
-        # refused, so the second try waits for the next 30-second step.
-        code = re.search(r"\b(\d{6})\b", page.inner_text("p.note")).group(1)
-        page.fill("input[name=code]", code)
-        page.click("main button[type=submit]")
-        page.wait_for_load_state()
-        if "/mfa" not in page.url:
-            break
-        page.wait_for_timeout((31 - time.time() % 30) * 1000)
-        page.reload()
-    page.wait_for_url(re.compile(rf".*{re.escape(target)}.*"))
+    sign_in(page, base, username, target)
 
 
 def _staff(browser, base: str, username: str, target: str = "/leads"):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from fanguai.outbox import OutboxMessage
 from fanguai.tasks.models import Task
 from fanguai.victims.service import add_months, beijing_midnight, today_in_beijing
 from fanguai.worker import run_once
-from tests.conftest import PASSWORD
+from tests.browser.conftest import sign_in
 
 HISTORY = "旅程测试：被网友诱骗离家后被控制"
 
@@ -25,15 +25,7 @@ HISTORY = "旅程测试：被网友诱骗离家后被控制"
 def _login(browser, base: str, username: str, path: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    page.goto(f"{base}{path}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/mfa\?next=.*"))
-    code = re.search(r"\b(\d{6})\b", page.inner_text("p.note")).group(1)
-    page.fill("input[name=code]", code)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{base}{path}")
+    sign_in(page, base, username, path)
     return page
 
 

@@ -287,8 +287,16 @@ def reset(
 
 
 def current_code_for_demo(session: Session, *, crypto: FieldCrypto, user_id: int) -> str | None:
-    """Demo mode only: the persona's current code, shown on the page (never outside demo)."""
+    """Demo mode only: the code the persona's authenticator would show that the server will still
+    accept, shown on the page (never outside demo). When this window's code was already used (a
+    second login within 30 seconds), that is the next window's code, which the server accepts
+    as clock drift; after that, None until the window passes."""
     user = session.get(User, user_id)
     if user is None or user.totp_secret is None:
         return None
-    return totp.code_at(_open(crypto, user), utcnow())
+    now = totp.time_step(utcnow())
+    last = user.totp_last_step
+    step = now if last is None or last < now else last + 1
+    if step > now + 1:
+        return None
+    return totp.code_at(_open(crypto, user), step * totp.STEP_SECONDS)

@@ -77,6 +77,7 @@ def render(
         "actor": actor if actor is not None and actor.is_user else None,
         "nav": nav,
         "path": request.url.path,
+        "demo": request.app.state.settings.demo,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         **(context or {}),
     }
