@@ -38,6 +38,7 @@ PERSONAS = [
     "jiangsu.office",
     "gusu.school",
     "suzhou.dna",
+    "suzhou.police",
     "sysadmin",
     "secadmin",
     "auditor",
