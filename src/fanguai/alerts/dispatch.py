@@ -385,6 +385,9 @@ def send_batch(
         refused = transports[endpoint.kind].send(endpoint, message)
     except DeliveryError as exc:
         error = exc
+    except OSError as exc:  # the endpoint is unreachable: retried with backoff, no traceback
+        log.warning("transport %s unreachable: %s", endpoint.kind, exc)
+        error = DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)
     except Exception as exc:  # noqa: BLE001 - a transport bug is this batch's failure only
         log.exception("transport %s failed", endpoint.kind)
         error = DeliveryError(f"{type(exc).__name__}: {exc}", retryable=True)

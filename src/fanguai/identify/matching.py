@@ -435,7 +435,8 @@ def link_pairs(found: Sequence, missing: Sequence) -> list:
         return []
     from fanguai.linkage import link
 
-    return link(missing, found, threshold=RECORDS_THRESHOLD)
+    # "Today" is Beijing's date, as the records were checked against it (see gather above).
+    return link(missing, found, threshold=RECORDS_THRESHOLD, today=datetime.now(BEIJING).date())
 
 
 def _side_of_record_id(session: Session, record_id: str) -> Side | None:
