@@ -52,8 +52,10 @@ def test_public_identifiers_are_random_uuids(session) -> None:  # type: ignore[n
 
 
 def _neighbours(public_id: str, n: int, rng: random.Random) -> list[str]:
+    """IDs close to a real one, never the real one itself (which the caller may see)."""
     base = uuid.UUID(public_id).int
-    return [str(uuid.UUID(int=(base + rng.randint(-5000, 5000)) % (1 << 128))) for _ in range(n)]
+    offsets = [rng.choice((-1, 1)) * rng.randint(1, 5000) for _ in range(n)]
+    return [str(uuid.UUID(int=(base + o) % (1 << 128))) for o in offsets]
 
 
 @pytest.mark.parametrize("kind", ["units", "people"])
