@@ -12,6 +12,7 @@ from fanguai.org.models import Division, Role, Unit, User, user_role
 from fanguai.outbox import OutboxMessage
 from fanguai.people.models import AccessGrant, Person
 from fanguai.plan.models import Measure, MeasureUnit, PlanVersion
+from fanguai.retention import models as _retention_models  # noqa: F401
 from fanguai.security.models import AuthThrottle, UserSession
 from fanguai.tasks import models as _tasks_models  # noqa: F401
 from fanguai.victims import models as _victims_models  # noqa: F401

@@ -61,6 +61,31 @@ class Settings(BaseSettings):
     audit_retention_months: int = Field(
         12, ge=6, description="Online audit retention (>= 6 months)."
     )
+    # Retention schedule (docs/retention.md): calendar months after the clock of each data class
+    # starts (a lead's or a case's closing, ...) before its personal data is erased.
+    retention_leads_months: int = Field(
+        24, ge=1, description="Leads closed without becoming or joining a case."
+    )
+    retention_cases_months: int = Field(60, ge=12, description="Closed missing-child cases.")
+    retention_victims_months: int = Field(60, ge=12, description="Closed victim files.")
+    retention_found_months: int = Field(
+        60, ge=12, description="Closed or reunited found-person records."
+    )
+    retention_missing_records_months: int = Field(
+        60, ge=12, description="Long-missing records whose child was found or that were closed."
+    )
+    retention_evaluations_months: int = Field(
+        120, ge=12, description="Closed evaluations (reviewers' names and comments)."
+    )
+    # R-DNA-5 (docs/dna.md): a user's DNA reads (profiles, matches, reveals) above these in one
+    # clock hour / Beijing day raise an alert to the lab chief. An analyst's normal day reviews
+    # a few dozen matches (each reads 2-3 profiles); a bulk harvest goes far beyond.
+    dna_alert_reads_per_hour: int = Field(
+        60, ge=1, description="DNA reads by one user in one clock hour that raise an alert."
+    )
+    dna_alert_reads_per_day: int = Field(
+        200, ge=1, description="DNA reads by one user in one Beijing day that raise an alert."
+    )
 
     @model_validator(mode="after")
     def _read_secret_files(self) -> Settings:

@@ -39,6 +39,7 @@ JOB_MODULES = (
     "fanguai.identify",
     "fanguai.victims",
     "fanguai.accountability",
+    "fanguai.retention",
 )
 
 

@@ -21,6 +21,7 @@ from fanguai.kinship import cli as kinship_cli
 from fanguai.leads import cli as leads_cli
 from fanguai.linkage import cli as linkage_cli
 from fanguai.plan import cli as plan_cli
+from fanguai.retention import cli as retention_cli
 from fanguai.victims import cli as victims_cli
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ app.add_typer(kinship_cli.app, name="kinship")
 app.add_typer(leads_cli.app, name="leads")
 app.add_typer(linkage_cli.app, name="linkage")
 app.add_typer(plan_cli.app, name="plan")
+app.add_typer(retention_cli.app, name="retention")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(victims_cli.app, name="victims")
 app.add_typer(worker_cli.app, name="worker")

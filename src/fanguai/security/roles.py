@@ -57,6 +57,8 @@ _OVERSIGHT = frozenset(
         "victims.stats",
     }
 )
+# Retention (SECURITY.md I1): place and release legal holds on records in scope.
+_RETENTION = frozenset({"retention.hold"})
 
 ROLES: dict[str, RoleDef] = {
     r.code: r
@@ -94,9 +96,12 @@ ROLES: dict[str, RoleDef] = {
             | _FOUND_WORK
             | _VICTIMS_WORK
             | _PROGRESS
-            | {"leads.summary", "matches.review", "dna.reveal", "dashboard.view"},
+            | {"leads.summary", "matches.review", "dna.reveal", "dashboard.view"}
+            | _RETENTION,
         ),
-        RoleDef("office_staff", "联席会议办公室", _STAFF_BASE | {"users.read"} | _OVERSIGHT),
+        RoleDef(
+            "office_staff", "联席会议办公室", _STAFF_BASE | {"users.read"} | _OVERSIGHT | _RETENTION
+        ),
         RoleDef("viewer", "只读人员", _STAFF_BASE | {"dashboard.view"}),
         # A registered mandatory-reporting institution (school, hospital, hotel, village
         # committee, welfare institution): submits reports and follows their own.

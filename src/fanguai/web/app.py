@@ -233,6 +233,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     from fanguai.people import api as people_api
     from fanguai.plan import api as plan_api
     from fanguai.plan import pages as plan_pages
+    from fanguai.retention import api as retention_api
+    from fanguai.retention import pages as retention_pages
     from fanguai.tasks import pages as tasks_pages
     from fanguai.victims import api as victims_api
     from fanguai.victims import pages as victims_pages
@@ -262,6 +264,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         victims_api,
         accountability_pages,
         accountability_api,
+        retention_pages,
+        retention_api,
     ):
         app.include_router(module.router)
 
