@@ -45,13 +45,18 @@ def as_profile(genotypes: Genotypes) -> dict[str, str]:
     return {x: "/".join(g) for x, g in genotypes.items()}
 
 
-def wide(rows: list[tuple[str, str, str, Genotypes]]) -> str:
-    """(sample, kind, couple, genotypes) rows as a wide lab file."""
+def wide(
+    rows: list[tuple[str, str, str, Genotypes]], relations: dict[str, str] | None = None
+) -> str:
+    """(sample, kind, couple, genotypes) rows as a wide lab file; ``relations`` (sample →
+    relation text) adds a ``relation`` column."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["sample", "kind", "couple", *DEMO_LOCI])
+    extra = ["relation"] if relations is not None else []
+    w.writerow(["sample", "kind", "couple", *extra, *DEMO_LOCI])
     for ref, kind, couple, g in rows:
-        w.writerow([ref, kind, couple, *("/".join(g[x]) for x in DEMO_LOCI)])
+        rel = [relations.get(ref, "")] if relations is not None else []
+        w.writerow([ref, kind, couple, *rel, *("/".join(g[x]) for x in DEMO_LOCI)])
     return out.getvalue()
 
 

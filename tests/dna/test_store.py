@@ -17,6 +17,7 @@ from fanguai.dna.models import (
     Specimen,
 )
 from fanguai.errors import Conflict, Forbidden, InvalidInput
+from fanguai.kinship import kinship_lr
 from tests.dna.helpers import Family, as_profile, long, wide
 
 KIT = "Test kit 22"
@@ -154,22 +155,89 @@ def test_a_specimen_is_never_compared_with_its_own_side(session, analyst, field_
     assert by_ref["S-U1"] in indexes.unknown and by_ref["S-U1"] not in indexes.reference
 
 
-def test_relatives_are_stored_but_not_indexed_for_the_parent_search(
-    session, analyst, field_crypto
+def test_a_relative_without_a_relation_or_with_an_unknown_one_is_refused_with_its_row(
+    session, analyst
 ) -> None:  # type: ignore[no-untyped-def]
     fam = Family(14)
+    rows = [
+        ("R-1", "relative", "", fam.person()),
+        ("R-2", "亲属", "", fam.person()),
+        ("R-3", "father", "", fam.person()),
+        ("R-4", "relative", "", fam.person()),
+    ]
+    relations = {"R-2": "second cousin", "R-3": "full-siblings", "R-4": "祖父"}
+    with pytest.raises(service.ImportRefused) as refused:
+        service.import_lab_file(
+            session, actor=analyst, text=wide(rows, relations), layout="wide", kit=KIT
+        )
+    found = [(e.row, e.sample, e.code) for e in refused.value.errors]
+    assert found == [
+        (2, "R-1", "missing_relation"),
+        (3, "R-2", "unknown_relation"),
+        (4, "R-3", "relation_not_relative"),
+    ]
+    assert session.execute(select(Specimen).where(Specimen.lab_ref == "R-4")).first() is None
+
+
+def test_a_relative_is_indexed_by_relation_and_both_sides_search_each_other(
+    session, analyst, field_crypto
+) -> None:  # type: ignore[no-untyped-def]
+    fam = Family(16)
+    father, mother = fam.person(), fam.person()
+    missing, sibling, other = fam.child(father, mother), fam.child(father, mother), fam.person()
     result = service.import_lab_file(
         session,
         actor=analyst,
-        text=wide([("R-1", "relative", "", fam.person())]),
+        text=wide([("R-S1", "relative", "", sibling)], {"R-S1": "全同胞"}),
         layout="wide",
         kit=KIT,
     )
     (relative,) = result.specimens
-    assert relative.side == "reference" and result.matches == []
+    assert relative.side == "reference" and relative.relation == "full-siblings"
     indexes = idx.indexes_for(session, field_crypto)
+    assert relative.public_id in indexes.relatives["full-siblings"]
     assert relative.public_id not in indexes.reference
-    assert relative.public_id not in indexes.unknown
+    # the child arrives later and searches the relatives: the sibling is found first
+    child = service.register_specimen(
+        session, actor=analyst, kind="unknown_child", profile=as_profile(missing), kit=KIT
+    )
+    best = service.candidates_for(session, actor=analyst, specimen_public_id=child.public_id)[0]
+    assert best.relationship == "full-siblings" and best.parent_id == relative.id
+    assert best.match_class == "kin-strong" and best.rank == 1 and best.inconsistent_loci == 0
+    assert best.indexed == len(indexes.relatives["full-siblings"])
+    expected = kinship_lr("full-siblings", as_profile(sibling), as_profile(missing),
+                          idx.store_table(), indexes.unknown.pairwise_settings)  # fmt: skip
+    assert best.lr == expected.lr
+    # a relation given by its English name is stored as the engine's; a relative arriving later
+    # searches the unknown side and finds the child
+    uncle = service.register_specimen(
+        session, actor=analyst, kind="relative", relation="uncle",
+        profile=as_profile(fam.child(*(fam.person(), fam.person()))), kit=KIT,
+    )  # fmt: skip
+    assert uncle.relation == "avuncular"
+    again = service.register_specimen(
+        session, actor=analyst, kind="relative", relation="full-siblings",
+        profile=as_profile(sibling | {"FGA": other["FGA"]}), kit=KIT,
+    )  # fmt: skip
+    mine = service.candidates_for(session, actor=analyst, specimen_public_id=again.public_id)
+    assert mine[0].child_id == child.id and mine[0].query_id == again.id
+    assert mine[0].relationship == "full-siblings"
+
+
+def test_the_single_specimen_api_refuses_a_relation_for_other_kinds(session, analyst) -> None:  # type: ignore[no-untyped-def]
+    fam = Family(17)
+    with pytest.raises(InvalidInput) as refused:
+        service.register_specimen(
+            session, actor=analyst, kind="father", relation="grandparent",
+            profile=as_profile(fam.person()), kit=KIT,
+        )  # fmt: skip
+    assert refused.value.field == "relation"
+    with pytest.raises(InvalidInput, match="unknown relation") as refused:
+        service.register_specimen(
+            session, actor=analyst, kind="relative", relation="neighbour",
+            profile=as_profile(fam.person()), kit=KIT,
+        )  # fmt: skip
+    assert refused.value.field == "relation"
 
 
 def test_a_lab_number_already_stored_for_the_lab_is_refused(session, analyst) -> None:  # type: ignore[no-untyped-def]

@@ -119,3 +119,60 @@ def test_the_retention_job_shreds_relatives_whose_period_ended(
     assert session.get(Specimen, mother.id).status == "withdrawn"
     assert field_crypto.keystore.is_shredded(mother.key_subject)
     assert mother.public_id not in idx.indexes_for(session, field_crypto).reference
+
+
+def test_a_legal_hold_keeps_a_relative_past_retention_until_it_is_released(
+    session, analyst, labchief, field_crypto, family
+) -> None:  # type: ignore[no-untyped-def]
+    from fanguai.retention import service as retention
+
+    father = family["W-F"]
+    now = utcnow()
+    with action(session, analyst, "identify.test_resolved"):
+        service.set_retention(session, specimen_public_id=father.public_id, until=now)
+    hold = retention.place_hold(
+        session,
+        actor=labchief,
+        object_type="dna_specimen",
+        object_id=father.public_id,
+        reason="诉讼保全：复核需要保留",
+    )
+    actor = system_actor("dna.retention")
+    later = now + timedelta(days=400)
+    assert service.expire_retention(session, actor=actor, now=later) == 0
+    assert session.get(Specimen, father.id).status == "active"
+    assert not field_crypto.keystore.is_shredded(father.key_subject)
+    retention.release_hold(session, actor=labchief, public_id=hold.public_id, reason="复核结束")
+    assert service.expire_retention(session, actor=actor, now=later) == 1
+    assert field_crypto.keystore.is_shredded(father.key_subject)
+
+
+def test_a_hold_placed_after_the_job_listed_its_work_still_wins(
+    session, analyst, labchief, field_crypto, family, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from fanguai.retention import service as retention
+
+    mother = family["W-M"]
+    now = utcnow()
+    with action(session, analyst, "identify.test_resolved"):
+        service.set_retention(session, specimen_public_id=mother.public_id, until=now)
+    retention.place_hold(
+        session,
+        actor=labchief,
+        object_type="dna_specimen",
+        object_id=mother.public_id,
+        reason="诉讼保全：复核需要保留",
+    )
+    real = retention.held_ids
+    calls: list[int] = []
+
+    def stale_first(session, object_type, ids):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return set() if len(calls) == 1 else real(session, object_type, ids)
+
+    monkeypatch.setattr(retention, "held_ids", stale_first)
+    actor = system_actor("dna.retention")
+    assert service.expire_retention(session, actor=actor, now=now + timedelta(days=1)) == 0
+    assert len(calls) == 2
+    assert session.get(Specimen, mother.id).status == "active"
+    assert not field_crypto.keystore.is_shredded(mother.key_subject)

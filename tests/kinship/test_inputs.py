@@ -175,7 +175,7 @@ def test_settings_round_trip_through_a_dict_and_results_carry_them():
     s = KinshipSettings(mutation_model="stepwise", rate=0.002, rate_female=0.0005, theta=0.01)
     assert KinshipSettings.from_dict(s.to_dict()) == s
     result = duo_lr({"L": "6/6"}, {"L": "6/6"}, {"L": {"6": 0.5}}, s)
-    assert result.settings == s and result.engine_version == __version__ == "0.2.0"
+    assert result.settings == s and result.engine_version == __version__ == "0.3.0"
 
 
 def test_proportional_rate_above_the_bound_is_refused_naming_the_locus():

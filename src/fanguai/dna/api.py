@@ -158,6 +158,7 @@ def register(
         lab=body.lab,
         lab_ref=body.lab_ref,
         couple_with=body.couple_with,
+        relation=body.relation,
     )
     return schemas.specimen_read(specimen)
 

@@ -5,8 +5,11 @@ one-step mutation. Lab numbers are shuffled so that nothing but DNA ties a child
 parents (in the demo story some children were renamed). Unrelated people on both sides make
 the searches honest. The data goes through the real import path, as two lab files: the
 parents in the long CSV form, then the children in the wide form, so that each child is
-searched against the parents at import. ``DEMO_TRUTH`` gives the planted families by lab
-number, for tests and for the identification module's demo.
+searched against the parents at import. Two more missing children have no parent in the store,
+only another relative: one a full sibling, one a paternal grandfather (drawn with their own seed
+so the families above stay as they were); two unrelated relatives are stored beside them.
+``DEMO_TRUTH`` gives the planted families by lab number, for tests and for the identification
+module's demo.
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ MOTHERS_ALONE = 2
 UNRELATED_PARENTS = 10
 UNRELATED_UNKNOWN = 20
 MUTATED_FAMILY = 3  # this couple's child carries a one-step paternal mutation
+#: Missing children whose only reference is another relative (relation → how many).
+RELATIVE_FAMILIES = ("full-siblings", "grandparent")
+UNRELATED_RELATIVES = ("full-siblings", "avuncular")
+RELATIVES_SEED = SEED + 1
 
 Genotype = tuple[str, str]
 
@@ -53,6 +60,8 @@ class DemoFamily:
     mother: str | None
     couple: bool
     child_kind: str
+    relative: str | None = None  # the only reference: another relative's lab number
+    relation: str | None = None  # its relation to the child (full-siblings, grandparent)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class DemoSample:
     kind: str
     couple: str | None
     genotypes: dict[str, Genotype]
+    relation: str | None = None
 
 
 class _Draw:
@@ -154,7 +164,48 @@ def demo_samples() -> tuple[tuple[DemoSample, ...], tuple[DemoSample, ...], tupl
         unknown.append(DemoSample(ref, noise_kinds[i % 3], None, draw.person()))
     rng.shuffle(reference)
     rng.shuffle(unknown)
+    _plant_relatives(reference, unknown, truth)
     return tuple(reference), tuple(unknown), tuple(truth)
+
+
+def _plant_relatives(
+    reference: list[DemoSample], unknown: list[DemoSample], truth: list[DemoFamily]
+) -> None:
+    """Children whose only reference is a full sibling or a paternal grandfather."""
+    rng = random.Random(RELATIVES_SEED)  # noqa: S311 - seeded demo data, not a secret
+    draw = _Draw(rng)
+    relative_refs = _refs(rng, "SZR", len(RELATIVE_FAMILIES) + len(UNRELATED_RELATIVES))
+    # numbered above every other child's lab number (those stay below 10 × their count)
+    child_refs = [f"SZU-2026-{x:04d}" for x in rng.sample(range(5000, 9999), 2)]
+
+    def insert(samples: list[DemoSample], sample: DemoSample) -> None:
+        samples.insert(rng.randrange(len(samples) + 1), sample)
+
+    for n, relation in enumerate(RELATIVE_FAMILIES):
+        if relation == "full-siblings":
+            father, mother = draw.person(), draw.person()
+            relative = draw.child(father, mother)
+            child = draw.child(father, mother)
+        else:  # grandparent: the child's father's father
+            relative = draw.person()
+            father = draw.child(relative, draw.person())
+            child = draw.child(father, draw.person())
+        insert(reference, DemoSample(relative_refs[n], "relative", None, relative, relation))
+        insert(unknown, DemoSample(child_refs[n], "unknown_child", None, child))
+        truth.append(
+            DemoFamily(
+                child=child_refs[n],
+                father=None,
+                mother=None,
+                couple=False,
+                child_kind="unknown_child",
+                relative=relative_refs[n],
+                relation=relation,
+            )
+        )
+    for i, relation in enumerate(UNRELATED_RELATIVES):
+        ref = relative_refs[len(RELATIVE_FAMILIES) + i]
+        insert(reference, DemoSample(ref, "relative", None, draw.person(), relation))
 
 
 def _refs(rng: random.Random, prefix: str, n: int) -> list[str]:
@@ -166,11 +217,11 @@ def long_csv(samples: tuple[DemoSample, ...]) -> str:
     """The reference side as a long-form lab file."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["sample", "kind", "couple", "locus", "allele1", "allele2"])
+    writer.writerow(["sample", "kind", "couple", "relation", "locus", "allele1", "allele2"])
     for s in samples:
         for locus in DEMO_LOCI:
             a, b = s.genotypes[locus]
-            writer.writerow([s.ref, s.kind, s.couple or "", locus, a, b])
+            writer.writerow([s.ref, s.kind, s.couple or "", s.relation or "", locus, a, b])
     return out.getvalue()
 
 

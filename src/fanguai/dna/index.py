@@ -1,10 +1,10 @@
 """The in-memory, purpose-bound search indexes of the DNA store (R-DNA-3).
 
-Two indexes per database and process, never one: the **reference** side (fathers and mothers
-of missing children, and couples registered together) and the **unknown** side (children of
-unknown origin, rescued victims, other unidentified persons). A specimen is only ever searched
-against the other side; relatives other than parents are stored but not indexed (the engine
-searches parent–child and parents).
+Indexes per database and process, never one: the **reference** side (fathers and mothers of
+missing children, and couples registered together; and one index per relation for the other
+relatives: full siblings, half siblings, grandparents, uncles and aunts, first cousins) and the
+**unknown** side (children of unknown origin, rescued victims, other unidentified persons). A
+specimen is only ever searched against the other side.
 
 Life cycle:
 
@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from fanguai.crypto.fields import FieldCrypto
 from fanguai.dna.models import (
     PARENT_KINDS,
+    RELATIONS,
     UNKNOWN_KINDS,
     Couple,
     DnaProfile,
@@ -92,13 +93,15 @@ def open_profile(
 
 @dataclass
 class StoreIndexes:
-    """The reference and unknown indexes of one database in this process."""
+    """The reference, relatives and unknown indexes of one database in this process."""
 
     table: FrequencyTable
     settings: KinshipSettings
     reference: SearchIndex = field(init=False)
     unknown: SearchIndex = field(init=False)
-    # key → "reference" | "unknown" | "couple": where each loaded key lives.
+    # relation → the relatives of missing children with that relation to the child
+    relatives: dict[str, SearchIndex] = field(init=False)
+    # key → "reference" | "unknown" | "couple" | "relative:<relation>": where each key lives.
     where: dict[str, str] = field(default_factory=dict)
     loaded: bool = False
     watermark: int = 0
@@ -107,14 +110,23 @@ class StoreIndexes:
     def __post_init__(self) -> None:
         self.reference = SearchIndex(self.table, self.settings, min_loci=MIN_LOCI)
         self.unknown = SearchIndex(self.table, self.settings, min_loci=MIN_LOCI)
+        self.relatives = {
+            r: SearchIndex(self.table, self.settings, min_loci=MIN_LOCI) for r in RELATIONS
+        }
 
     # -- changes -----------------------------------------------------------------------------
 
     def add(self, specimen: Specimen, profile: dict[str, str]) -> bool:
-        """Index a specimen on its side (relatives are not indexed); False if not indexed."""
+        """Index a specimen on its side (a relative by its relation); False if not indexed."""
         if specimen.public_id in self.where:
             return False
-        if specimen.kind in PARENT_KINDS:
+        where = _place(specimen)
+        if where is None:
+            return False
+        if where.startswith("relative:"):
+            self.relatives[specimen.relation].add(specimen.public_id, profile)  # type: ignore[index]
+            self.where[specimen.public_id] = where
+        elif specimen.kind in PARENT_KINDS:
             self.reference.add(specimen.public_id, profile)
             self.where[specimen.public_id] = "reference"
         elif specimen.kind in UNKNOWN_KINDS:
@@ -136,14 +148,31 @@ class StoreIndexes:
         side = self.where.pop(key, None)
         if side is None:
             return False
-        (self.unknown if side == "unknown" else self.reference).remove(key)
+        self._index_of(side).remove(key)
         return True
+
+    def _index_of(self, where: str) -> SearchIndex:
+        if where.startswith("relative:"):
+            return self.relatives[where.split(":", 1)[1]]
+        return self.unknown if where == "unknown" else self.reference
 
     def reset(self) -> None:
         """Empty both indexes (before a full build)."""
         self.__post_init__()
         self.where.clear()
         self.loaded = False
+
+
+def _place(specimen: Specimen) -> str | None:
+    """Which index holds a specimen: its side, ``relative:<relation>``, or None (a relative
+    registered without a relation is stored, not searched)."""
+    if specimen.kind in PARENT_KINDS:
+        return "reference"
+    if specimen.kind in UNKNOWN_KINDS:
+        return "unknown"
+    if specimen.relation in RELATIONS:
+        return f"relative:{specimen.relation}"
+    return None
 
 
 _registry: weakref.WeakKeyDictionary[Any, StoreIndexes] = weakref.WeakKeyDictionary()
@@ -188,16 +217,15 @@ def _build(session: Session, crypto: FieldCrypto, indexes: StoreIndexes) -> None
     indexes.reset()
     watermark = session.execute(select(func.max(IndexChange.id))).scalar_one() or 0
     profiles: dict[int, dict[str, str]] = {}
-    sides: dict[str, list[tuple[str, dict[str, str]]]] = {"reference": [], "unknown": []}
+    sides: dict[str, list[tuple[str, dict[str, str]]]] = {}
     for specimen, token in _active_profiles(session):
         profile = open_profile(crypto, specimen, token)
         profiles[specimen.id] = profile
-        if specimen.kind in PARENT_KINDS:
-            sides["reference"].append((specimen.public_id, profile))
-        elif specimen.kind in UNKNOWN_KINDS:
-            sides["unknown"].append((specimen.public_id, profile))
+        where = _place(specimen)
+        if where is not None:
+            sides.setdefault(where, []).append((specimen.public_id, profile))
     for side, items in sides.items():
-        getattr(indexes, side).add_many(items)
+        indexes._index_of(side).add_many(items)
         indexes.where.update((key, side) for key, _ in items)
     couples = session.execute(select(Couple).where(Couple.status == "active")).scalars()
     for couple in couples:

@@ -13,8 +13,10 @@ genotype ``15/16``, or two columns ``D3S1358_1`` and ``D3S1358_2`` as in the NIS
     SZ-C-001,unknown_child,,15/16,17/18,...
 
 ``kind`` is one of ``KINDS`` (or its Chinese label), ``couple`` is optional: a label shared by
-a father and a mother registered together. Nothing here touches the database: the result is
-either every sample, or every error with its row, sample and locus.
+a father and a mother registered together; ``relation`` is a ``relative``'s relation to the
+missing child (``RELATIONS``, or an English or Chinese name), required for that kind only.
+Nothing here touches the database: the result is either every sample, or every error with its
+row, sample and locus.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ _HEADER_ALIASES = {
     "sample": ("sample", "samplename", "sampleid", "specimen", "样本编号", "样本"),
     "kind": ("kind", "type", "类别", "样本类别"),
     "couple": ("couple", "夫妇", "夫妻"),
+    "relation": ("relation", "relationship", "亲属关系", "与失踪儿童关系"),
     "locus": ("locus", "marker", "基因座"),
     "allele1": ("allele1", "等位基因1"),
     "allele2": ("allele2", "等位基因2"),
@@ -65,6 +68,53 @@ KIND_LABELS = {
     "来历不明儿童": "unknown_child",
     "被解救人员": "rescued_victim",
     "身份不明人员": "unidentified",
+}
+#: A relative's relationship to the missing child: the kinship engine's pairwise relationships.
+#: ``a`` of ``kinship_lr`` is the relative (the grandparent, the uncle or aunt), ``b`` the child.
+RELATIONS = ("full-siblings", "half-siblings", "grandparent", "avuncular", "first-cousins")
+RELATION_LABELS = {
+    **{r: r for r in RELATIONS},
+    "full-sibling": "full-siblings",
+    "sibling": "full-siblings",
+    "half-sibling": "half-siblings",
+    "grandfather": "grandparent",
+    "grandmother": "grandparent",
+    "uncle": "avuncular",
+    "aunt": "avuncular",
+    "first-cousin": "first-cousins",
+    "cousin": "first-cousins",
+    "全同胞": "full-siblings",
+    "同胞": "full-siblings",
+    "兄弟姐妹": "full-siblings",
+    "哥哥": "full-siblings",
+    "姐姐": "full-siblings",
+    "弟弟": "full-siblings",
+    "妹妹": "full-siblings",
+    "半同胞": "half-siblings",
+    "同父异母": "half-siblings",
+    "同母异父": "half-siblings",
+    "祖父母": "grandparent",
+    "外祖父母": "grandparent",
+    "祖父": "grandparent",
+    "祖母": "grandparent",
+    "外祖父": "grandparent",
+    "外祖母": "grandparent",
+    "爷爷": "grandparent",
+    "奶奶": "grandparent",
+    "外公": "grandparent",
+    "外婆": "grandparent",
+    "叔伯姑舅姨": "avuncular",
+    "伯父": "avuncular",
+    "叔叔": "avuncular",
+    "叔父": "avuncular",
+    "姑姑": "avuncular",
+    "姑妈": "avuncular",
+    "舅舅": "avuncular",
+    "姨妈": "avuncular",
+    "姨": "avuncular",
+    "堂表亲": "first-cousins",
+    "堂兄弟姐妹": "first-cousins",
+    "表兄弟姐妹": "first-cousins",
 }
 # A lab sample number: letters, digits and - _ . only, so no name can be written in it.
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -87,7 +137,12 @@ MESSAGES = {
     "lab's own number",
     "unknown_kind": "unknown kind (one of " + ", ".join(KINDS) + ")",
     "bad_couple": "the couple label must be letters, digits, '-', '_' or '.'",
-    "inconsistent_sample": "kind or couple differs from the sample's first row",
+    "inconsistent_sample": "kind, couple or relation differs from the sample's first row",
+    "missing_relation": "a relative needs its relation to the missing child (one of "
+    + ", ".join(RELATIONS)
+    + ")",
+    "unknown_relation": "unknown relation (one of " + ", ".join(RELATIONS) + ")",
+    "relation_not_relative": "only a sample of kind relative has a relation",
     "duplicate_sample": "sample appears twice in the file",
     "unknown_locus": "unknown locus {value!r}",
     "no_frequencies": "the frequency table {table!r} has no frequencies for this locus; "
@@ -160,6 +215,7 @@ class LabSample:
     kind: str
     couple: str | None
     row: int  # first row of the sample
+    relation: str | None = None  # a relative's relationship to the missing child
     genotypes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def profile(self) -> dict[str, str]:
@@ -210,6 +266,23 @@ def check_kind(value: str) -> str | None:
     if text in KINDS:
         return text
     return KIND_LABELS.get(text)
+
+
+def check_relation(value: str) -> str | None:
+    """The relation code for a cell (code, English or Chinese name), or None when unknown."""
+    text = value.strip()
+    return RELATION_LABELS.get(re.sub(r"[\s_]+", "-", text.lower()), RELATION_LABELS.get(text))
+
+
+def relation_problem(kind: str, text: str) -> tuple[str | None, str | None]:
+    """(relation code, error code): a relative needs a known relation, others none."""
+    text = text.strip()
+    if kind != "relative":
+        return None, ("relation_not_relative" if text else None)
+    if not text:
+        return None, "missing_relation"
+    relation = check_relation(text)
+    return relation, (None if relation else "unknown_relation")
 
 
 def check_locus(raw: str, table: FrequencyTable, row: int | None, sample: str | None = None):  # type: ignore[no-untyped-def]
@@ -281,6 +354,7 @@ def _sample_for(
     ref: str,
     kind_text: str,
     couple: str,
+    relation_text: str = "",
 ) -> LabSample | None:
     """The sample a row belongs to (created on its first row), or None after an error."""
     why = check_ref(ref)
@@ -296,10 +370,16 @@ def _sample_for(
     if couple_label is not None and check_ref(couple_label):
         result.add_error(error(number, "bad_couple", sample=ref))
         return None
+    relation, problem = relation_problem(kind, relation_text)
+    if problem is not None:
+        result.add_error(error(number, problem, sample=ref))
+        return None
     sample = samples.get(ref)
     if sample is None:
-        sample = samples[ref] = LabSample(ref=ref, kind=kind, couple=couple_label, row=number)
-    elif sample.kind != kind or sample.couple != couple_label:
+        sample = samples[ref] = LabSample(
+            ref=ref, kind=kind, couple=couple_label, row=number, relation=relation
+        )
+    elif sample.kind != kind or sample.couple != couple_label or sample.relation != relation:
         result.add_error(error(number, "inconsistent_sample", sample=ref))
         return None
     return sample
@@ -320,6 +400,7 @@ def _read_long(rows: list[list[str]], table: FrequencyTable, result: LabFile) ->
             _cell(row, roles["sample"]),
             _cell(row, roles["kind"]),
             _cell(row, roles.get("couple")),
+            _cell(row, roles.get("relation")),
         )
         if sample is None:
             continue
@@ -390,6 +471,7 @@ def _read_wide(rows: list[list[str]], table: FrequencyTable, result: LabFile) ->
             ref,
             _cell(row, roles["kind"]),
             _cell(row, roles.get("couple")),
+            _cell(row, roles.get("relation")),
         )
         if sample is None:
             continue

@@ -5,7 +5,10 @@ Every new specimen is searched at once, against the other side only (R-DNA-3):
 - a child of unknown origin, rescued victim or unidentified person → the fathers and mothers
   (``parent-child``) and the couples registered together (``parents``);
 - a father or mother → the unknown side, as their child (``parent-child``);
-- a couple, when its second parent arrives → the unknown side, as their child (``parents``).
+- a couple, when its second parent arrives → the unknown side, as their child (``parents``);
+- another relative (sibling, grandparent, uncle or aunt, cousin) → the unknown side, with its
+  relation (``kinship_search``: full-siblings, …); a new unknown specimen searches the relatives
+  of each relation too.
 
 Within one import the reference side is indexed first, then its parents and couples search
 the unknown side as it was, then the new unknown specimens search the whole reference side:
@@ -24,22 +27,55 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fanguai.dna.index import TABLE_NAME, Staged
-from fanguai.dna.models import PARENT_KINDS, UNKNOWN_KINDS, CandidateMatch, Couple, Specimen
-from fanguai.kinship import KinshipResult, KinshipSettings, SearchHit, duo_lr, parents_lr
+from fanguai.dna.models import (
+    PARENT_KINDS,
+    RELATIONS,
+    UNKNOWN_KINDS,
+    CandidateMatch,
+    Couple,
+    Specimen,
+)
+from fanguai.kinship import (
+    KinshipResult,
+    KinshipSettings,
+    SearchHit,
+    duo_lr,
+    kinship_lr,
+    parents_lr,
+)
 
 TOP_K = 20
 MAX_INCONSISTENT = 2
 MIN_LR = 1.0
+#: Relatives other than parents: matches are reported from LR 10 (nothing excludes a relative,
+#: so a lower bound keeps the unrelated noise out of the stored leads).
+KIN_MIN_LR = 10.0
 CLASSES = ("strong", "supported", "inconclusive", "excluded")
+KIN_CLASSES = ("kin-strong", "kin-lead", "kin-weak")
 
 
-def match_class(lr: float, inconsistent_loci: int) -> str:
+def kin_class(lr: float) -> str:
+    """The class of a pairwise relative's LR: ``kin-strong`` (LR ≥ 10⁴), ``kin-lead``
+    (10² ≤ LR < 10⁴), ``kin-weak`` (below; reported from ``KIN_MIN_LR``). Read with the
+    expected false hits: a grandparent or half sibling rarely reaches 10⁴ with 20 loci."""
+    log10 = math.log10(lr) if lr > 0 and math.isfinite(lr) else (math.inf if lr > 0 else -99)
+    if log10 >= 4:
+        return "kin-strong"
+    if log10 >= 2:
+        return "kin-lead"
+    return "kin-weak"
+
+
+def match_class(lr: float, inconsistent_loci: int, relationship: str = "parent-child") -> str:
     """The class of a likelihood ratio, after Chinese parentage practice.
 
     ``excluded``: LR 0 or 3 or more inconsistent loci; ``supported``: CPI ≥ 10⁴;
     ``strong``: CPI ≥ 10⁶; ``inconclusive`` in between (add loci or the other parent). At
-    database scale the class is read together with the expected false hits.
+    database scale the class is read together with the expected false hits. Other relatives
+    (``relationship`` pairwise): ``kin_class``.
     """
+    if relationship in RELATIONS:
+        return kin_class(lr)
     if lr <= 0 or inconsistent_loci >= 3:
         return "excluded"
     log10 = math.log10(lr) if math.isfinite(lr) else math.inf
@@ -73,7 +109,7 @@ class _Search:
     query: Specimen
     relationship: str
     hits: list[SearchHit]
-    hit_is: str  # child | parent | couple
+    hit_is: str  # child | parent | couple | relative
     size: int
     couple: Couple | None = None  # the searching couple (hits are their children)
 
@@ -89,7 +125,7 @@ def search_new(
     """Index what this action registers and store the candidate matches of its searches."""
     indexes = stage.indexes
     for item in specimens:
-        if item.specimen.kind in PARENT_KINDS:
+        if item.specimen.kind in PARENT_KINDS or item.specimen.relation in RELATIONS:
             stage.add(item.specimen, item.profile)
     for c in couples:
         stage.add_couple(c.couple, c.father, c.mother)
@@ -103,12 +139,23 @@ def search_new(
     for c in couples:
         hits = unknown.couple_search(c.father, c.mother, **options)
         searches.append(_Search(c.query, "parents", hits, "child", len(unknown), c.couple))
+    kin = {"top_k": TOP_K, "min_lr": KIN_MIN_LR}
+    for item in specimens:
+        relation = item.specimen.relation
+        if item.specimen.kind == "relative" and relation in RELATIONS:
+            hits = unknown.kinship_search(item.profile, relation, query_role="a", **kin)
+            searches.append(_Search(item.specimen, relation, hits, "child", len(unknown)))
     for item in specimens:
         if item.specimen.kind in UNKNOWN_KINDS:
             hits = reference.duo_search(item.profile, **options)
             searches.append(_Search(item.specimen, "parent-child", hits, "parent", len(reference)))
             hits = reference.parents_search(item.profile, **options)
             searches.append(_Search(item.specimen, "parents", hits, "couple", reference.couples))
+            for relation, relatives in indexes.relatives.items():
+                if not len(relatives):
+                    continue
+                hits = relatives.kinship_search(item.profile, relation, query_role="b", **kin)
+                searches.append(_Search(item.specimen, relation, hits, "relative", len(relatives)))
     for item in specimens:
         if item.specimen.kind in UNKNOWN_KINDS:
             stage.add(item.specimen, item.profile)
@@ -137,7 +184,10 @@ def _resolve(session: Session, stage: Staged, keys: list[str], hit_is: str) -> d
 
 def _store(session: Session, stage: Staged, search: _Search, now: datetime) -> list[CandidateMatch]:
     found = _resolve(session, stage, [h.key for h in search.hits], search.hit_is)
-    settings = json.dumps(stage.indexes.settings.to_dict(), sort_keys=True)
+    used = stage.indexes.settings
+    if search.relationship in RELATIONS:
+        used = stage.indexes.unknown.pairwise_settings  # θ = 0 under mutation (kinship_lr)
+    settings = json.dumps(used.to_dict(), sort_keys=True)
     stored = []
     for hit in search.hits:
         other = found.get(hit.key)
@@ -152,7 +202,7 @@ def _store(session: Session, stage: Staged, search: _Search, now: datetime) -> l
             loci_compared=hit.loci_compared,
             expected_false_hits=hit.expected_false_hits,
             rank=len(stored) + 1,
-            match_class=match_class(hit.lr, hit.inconsistent_loci),
+            match_class=match_class(hit.lr, hit.inconsistent_loci, search.relationship),
             engine_version=hit.engine_version,
             frequency_table=TABLE_NAME,
             settings=settings,
@@ -188,7 +238,10 @@ def recompute(
     table,  # type: ignore[no-untyped-def]
     settings: KinshipSettings,
 ) -> KinshipResult:
-    """The LR with its per-locus breakdown (``duo_lr`` / ``parents_lr``) for a stored match."""
+    """The LR with its per-locus breakdown (``duo_lr`` / ``parents_lr`` / ``kinship_lr``) for
+    a stored match; for a relative, ``parents[0]`` is the relative (``a`` of ``kinship_lr``)."""
+    if relationship in RELATIONS:
+        return kinship_lr(relationship, parents[0], child, table, settings)
     if relationship == "parents":
         father, mother = parents
         return parents_lr(child, father, mother, table, settings)

@@ -21,10 +21,13 @@ from fanguai.org.models import Unit
 REFERENCE_KINDS = ("father", "mother", "relative")
 UNKNOWN_KINDS = ("unknown_child", "rescued_victim", "unidentified")
 KINDS = REFERENCE_KINDS + UNKNOWN_KINDS
-#: Kinds that the parent–child index holds (other relatives are stored, not searched).
+#: Kinds that the parent–child index holds; ``relative`` specimens are searched by their
+#: ``relation`` to the missing child (pairwise kinship).
 PARENT_KINDS = ("father", "mother")
 SIDES = ("reference", "unknown")
-RELATIONSHIPS = ("parent-child", "parents")
+#: A relative's relation to the missing child (the engine's pairwise relationships).
+RELATIONS = ("full-siblings", "half-siblings", "grandparent", "avuncular", "first-cousins")
+RELATIONSHIPS = ("parent-child", "parents", *RELATIONS)
 SUBJECT_TYPES = ("person", "missing_case", "found_person")
 
 
@@ -75,6 +78,8 @@ class Specimen(PublicIdMixin, Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # R-DNA-8: a relative's profile is shredded at this time (set when the case is resolved).
     retain_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # A ``relative``'s relationship to the missing child (one of ``RELATIONS``); else NULL.
+    relation: Mapped[str | None] = mapped_column(String(16))
 
     owner_unit: Mapped[Unit] = relationship(lazy="joined")
 
@@ -147,7 +152,8 @@ class CandidateMatch(PublicIdMixin, Base):
     """A search result: a lead naming specimens, never people (R-DNA-4).
 
     ``child`` is the unknown-side specimen; the reference side is one ``parent``
-    (``parent-child``) or a ``couple`` (``parents``). ``query`` is the specimen whose arrival
+    (``parent-child``; for a pairwise relationship such as ``full-siblings`` the relative, in
+    the same column) or a ``couple`` (``parents``). ``query`` is the specimen whose arrival
     ran the search, and ``rank`` its place among that search's hits of this relationship.
     """
 
@@ -157,7 +163,7 @@ class CandidateMatch(PublicIdMixin, Base):
     child_id: Mapped[int] = mapped_column(ForeignKey("dna_specimen.id"), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("dna_specimen.id"), index=True)
     couple_id: Mapped[int | None] = mapped_column(ForeignKey("dna_couple.id"), index=True)
-    relationship: Mapped[str] = mapped_column(String(16))  # parent-child | parents
+    relationship: Mapped[str] = mapped_column(String(16))  # parent-child | parents | RELATIONS
     lr: Mapped[float] = mapped_column(Float)
     log10_lr: Mapped[float] = mapped_column(Float)
     inconsistent_loci: Mapped[int] = mapped_column(Integer)
@@ -237,4 +243,20 @@ class IndexChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     op: Mapped[str] = mapped_column(String(16))  # add | remove | add_couple | remove_couple
     key: Mapped[str] = mapped_column(String(36))  # specimen or couple public ID
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AccessAlert(Base):
+    """R-DNA-5: one user's DNA reads went over a threshold in one window (raised once)."""
+
+    __tablename__ = "dna_access_alert"
+    __table_args__ = (UniqueConstraint("user_id", "window", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    window: Mapped[str] = mapped_column(String(8))  # hour | day
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    reads: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[int] = mapped_column(Integer)
+    task_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

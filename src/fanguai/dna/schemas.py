@@ -33,6 +33,9 @@ class SpecimenCreate(_Strict):
     lab: str | None = Field(None, max_length=80)
     lab_ref: str | None = Field(None, max_length=40)
     couple_with: str | None = Field(None, max_length=36)
+    # kind ``relative`` only: relation to the missing child (full-siblings, half-siblings,
+    # grandparent, avuncular, first-cousins, or a Chinese name such as 全同胞)
+    relation: str | None = Field(None, max_length=20)
 
 
 class ReasonBody(_Strict):
@@ -56,6 +59,7 @@ class SpecimenRead(BaseModel):
     status: str
     loci: int | None = None
     created_at: str
+    relation: str | None = None  # a relative's relation to the missing child
 
 
 class SpecimenPage(BaseModel):
@@ -151,6 +155,7 @@ def specimen_read(specimen: Specimen, loci: int | None = None) -> SpecimenRead:
         status=specimen.status,
         loci=loci,
         created_at=specimen.created_at.isoformat(),
+        relation=specimen.relation,
     )
 
 

@@ -42,6 +42,7 @@ from fanguai.dna.labfile import (
     check_ref,
     error,
     read_lab_file,
+    relation_problem,
 )
 from fanguai.dna.matching import (
     NewCouple,
@@ -65,6 +66,7 @@ from fanguai.dna.models import (
     SpecimenLink,
     side_of,
 )
+from fanguai.dna.models import RELATIONS as KIN_RELATIONS
 from fanguai.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fanguai.kinship import KinshipError, KinshipResult, KinshipSettings
 from fanguai.org.models import Unit
@@ -300,6 +302,7 @@ def _new_specimens(
             public_id=new_public_id(),
             kind=sample.kind,
             side=side_of(sample.kind),
+            relation=sample.relation,
             kit=batch.kit,
             lab=batch.lab,
             lab_ref=sample.ref,
@@ -444,19 +447,27 @@ def _link_spec(link: LinkSpec | Mapping[str, str] | None) -> LinkSpec | None:
         raise InvalidInput(f"link needs {exc.args[0]!r}", field="link") from None
 
 
-def _sample_from_profile(kind: str, profile: Mapping[str, object], ref: str) -> LabSample:
+def _sample_from_profile(
+    kind: str, profile: Mapping[str, object], ref: str, relation: str | None = None
+) -> LabSample:
     """Check a single profile like a one-row lab file (row numbers are left out)."""
     table = idx.store_table()
     kind_code = check_kind(kind)
     if kind_code is None:
         raise InvalidInput(f"unknown kind (one of {', '.join(KINDS)})", field="kind")
+    if relation is not None and not isinstance(relation, str):
+        raise InvalidInput("relation must be text", field="relation")
+    relation_code, problem = relation_problem(kind_code, relation or "")
+    if problem is not None:
+        raise InvalidInput(error(None, problem).message, field="relation")
     why = check_ref(ref)
     if why:
         raise InvalidInput(error(None, why).message, field="lab_ref")
     values = [
         "/".join(map(str, v)) if isinstance(v, list | tuple) else str(v) for v in profile.values()
     ]
-    rows = [["sample", "kind", *map(str, profile.keys())], [ref, kind_code, *values]]
+    header = ["sample", "kind", "relation", *map(str, profile.keys())]
+    rows = [header, [ref, kind_code, relation_code or "", *values]]
     text = "\n".join(",".join(_csv_cell(c) for c in row) for row in rows)
     parsed = read_lab_file(text, "wide", table, min_loci=idx.MIN_LOCI)
     if parsed.errors:
@@ -482,13 +493,17 @@ def register_specimen(
     link: LinkSpec | Mapping[str, str] | None = None,
     couple_with: str | None = None,
     lab_ref: str | None = None,
+    relation: str | None = None,
     crypto: FieldCrypto | None = None,
     now: datetime | None = None,
 ) -> Specimen:
     """Register one specimen (an action of its own) and search it against the other side.
 
     ``couple_with`` names an existing father or mother specimen to register this one with as
-    a couple (searched as parents); ``link`` records whose specimen it is (restricted link).
+    a couple (searched as parents); ``link`` records whose specimen it is (restricted link);
+    ``relation`` is a ``relative``'s relationship to the missing child (required for that kind,
+    refused for others): full-siblings, half-siblings, grandparent, avuncular, first-cousins
+    (or their Chinese names).
     """
     crypto = _crypto(crypto)
     now = now or utcnow()
@@ -503,7 +518,7 @@ def register_specimen(
         if actor.unit_id is None:
             raise Forbidden("only staff of a unit register specimens")
         ref = lab_ref or f"R-{new_public_id()[:13]}"
-        sample = _sample_from_profile(kind, profile, ref)
+        sample = _sample_from_profile(kind, profile, ref, relation)
         if _taken_refs(session, lab, [ref]):
             raise Conflict(f"sample {ref} is already in the store for this lab")
         partner = _partner(session, crypto, actor, sample, couple_with)
@@ -528,6 +543,8 @@ def register_specimen(
             _add_link(session, crypto, new.specimen, spec)
         act.object_id = new.specimen.public_id
         act.detail.update({"kind": sample.kind, "matches": len(matches)})
+        if sample.relation:
+            act.detail["relation"] = sample.relation
     return new.specimen
 
 
@@ -694,7 +711,8 @@ def _roles(match: CandidateMatch) -> list[tuple[str, Specimen]]:
             ("father", match.couple.father),
             ("mother", match.couple.mother),
         ]
-    return [("child", match.child), ("parent", match.parent)]  # type: ignore[list-item]
+    other = "relative" if match.relationship in KIN_RELATIONS else "parent"
+    return [("child", match.child), (other, match.parent)]  # type: ignore[list-item]
 
 
 def match_detail(
@@ -774,7 +792,7 @@ def retest(
             idx.store_table(),
             settings,
         )
-        cls = match_class(result.lr, result.inconsistent_loci)
+        cls = match_class(result.lr, result.inconsistent_loci, match.relationship)
         specimen = dict(roles)[role]
         row = Retest(
             public_id=new_public_id(),
@@ -1092,7 +1110,12 @@ def set_retention(session: Session, *, specimen_public_id: str, until: datetime 
 def expire_retention(
     session: Session, *, actor: Actor, now: datetime, crypto: FieldCrypto | None = None
 ) -> int:
-    """Shred every relative's profile whose retention period ended (one action each)."""
+    """Shred every relative's profile whose retention period ended (one action each).
+
+    A specimen under a standing legal hold (``fanguai.retention``) is kept until it is released.
+    """
+    from fanguai.retention.service import held_ids
+
     crypto = _crypto(crypto)
     due = list(
         session.execute(
@@ -1104,24 +1127,39 @@ def expire_retention(
             )
         ).scalars()
     )
-    for public_id in due:
-        with (
-            idx.staged(session, crypto) as stage,
-            action(
-                session,
-                actor,
-                "dna.retention_expired",
-                object_type="dna_specimen",
-                object_id=public_id,
-                priority="high",
-            ),
-        ):
-            specimen = session.execute(
-                select(Specimen).where(Specimen.public_id == public_id)
-            ).scalar_one()
-            _expunge(session, stage, specimen, now)
-            crypto.keystore.shred(specimen.key_subject)
-    return len(due)
+    held = held_ids(session, "dna_specimen", due)
+    shredded = 0
+    for public_id in (p for p in due if p not in held):
+        try:
+            with (
+                idx.staged(session, crypto) as stage,
+                action(
+                    session,
+                    actor,
+                    "dna.retention_expired",
+                    object_type="dna_specimen",
+                    object_id=public_id,
+                    priority="high",
+                ),
+            ):
+                specimen = session.execute(
+                    select(Specimen).where(Specimen.public_id == public_id)
+                ).scalar_one()
+                # Checked again inside the transaction: a hold placed, a withdrawal or a new
+                # retention date since the list was read wins (the refusal is audited).
+                if (
+                    specimen.status != "active"
+                    or specimen.retain_until is None
+                    or specimen.retain_until > now
+                    or held_ids(session, "dna_specimen", [public_id])
+                ):
+                    raise Conflict("retention no longer due (held, withdrawn or extended)")
+                _expunge(session, stage, specimen, now)
+                crypto.keystore.shred(specimen.key_subject)
+        except Conflict:
+            continue
+        shredded += 1
+    return shredded
 
 
 # -- statistics (R-DNA-7: de-identified counts only) ---------------------------------------------

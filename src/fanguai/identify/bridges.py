@@ -46,7 +46,7 @@ class DnaHit:
 
     match_id: str
     specimens: tuple[str, ...]  # the parent, or the couple (father, mother)
-    relationship: str  # parent-child | parents
+    relationship: str  # parent-child | parents | full-siblings, grandparent, … (relatives)
     lr: float
     log10_lr: float
     inconsistent_loci: int

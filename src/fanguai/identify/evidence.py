@@ -2,7 +2,11 @@
 
 - ``lead`` (线索): records only, or DNA below the parentage threshold (add loci or the other
   parent: Chinese practice's "in between" band).
-- ``dna_supported`` (DNA支持): CPI ≥ 10,000 with at most 2 inconsistent loci.
+- ``dna_supported`` (DNA支持): CPI ≥ 10,000 with at most 2 inconsistent loci. A match with
+  another relative (full or half sibling, grandparent, uncle or aunt, first cousin: a pairwise
+  kinship LR) is DNA-supported only with LR ≥ 10,000 **and** at most 0.01 unrelated profiles
+  expected to score as high in the database searched; otherwise it stays a lead. Inconsistent
+  loci never exclude a relative (siblings may share no allele at a locus).
 - ``confirmed`` (已确认): the re-test agrees and an analyst signed.
 - ``excluded`` (已排除): 3 or more inconsistent loci in any DNA comparison, or a reviewer
   rejected the candidate with a reason.
@@ -19,6 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 CPI_SUPPORT = 10_000.0
+#: Pairwise relatives (other than parents): LR and expected-false-hit bounds for dna_supported.
+KINSHIP_SUPPORT = 10_000.0
+KINSHIP_MAX_FALSE_HITS = 0.01
+PAIRWISE = ("full-siblings", "half-siblings", "grandparent", "avuncular", "first-cousins")
 MAX_INCONSISTENT_SUPPORT = 2
 EXCLUDING_INCONSISTENT = 3
 # Order of levels in a list: confirmed first, excluded last.
@@ -31,6 +39,8 @@ class DnaScore:
 
     lr: float
     inconsistent_loci: int
+    relationship: str = "parent-child"
+    expected_false_hits: float = 0.0
 
     @property
     def log10_lr(self) -> float:
@@ -39,6 +49,10 @@ class DnaScore:
 
 def dna_level(score: DnaScore) -> str:
     """The level one DNA comparison supports on its own."""
+    if score.relationship in PAIRWISE:
+        if score.lr >= KINSHIP_SUPPORT and score.expected_false_hits <= KINSHIP_MAX_FALSE_HITS:
+            return "dna_supported"
+        return "lead"
     if score.inconsistent_loci >= EXCLUDING_INCONSISTENT:
         return "excluded"
     if score.lr >= CPI_SUPPORT and score.inconsistent_loci <= MAX_INCONSISTENT_SUPPORT:

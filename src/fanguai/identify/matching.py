@@ -94,6 +94,8 @@ def _score(e: Evidence) -> DnaScore:
     return DnaScore(
         lr=float(e.detail.get("lr", 0.0)),
         inconsistent_loci=int(e.detail.get("inconsistent_loci", 0)),
+        relationship=str(e.detail.get("relationship") or "parent-child"),
+        expected_false_hits=float(e.detail.get("expected_false_hits") or 0.0),
     )
 
 
@@ -134,22 +136,29 @@ def dna_detail(hit: DnaHit) -> dict:
         "expected_false_hits": hit.expected_false_hits,
         "rank": hit.rank,
         "match_class": hit.match_class,
-        "level": dna_level(DnaScore(hit.lr, hit.inconsistent_loci)),
+        "level": dna_level(
+            DnaScore(hit.lr, hit.inconsistent_loci, hit.relationship, hit.expected_false_hits)
+        ),
         "settings": hit.settings,
     }
 
 
 def _better(hit: DnaHit, current: Evidence | None) -> bool:
-    """Trio evidence (a couple) beats a duo; otherwise the higher likelihood ratio wins."""
+    """Trio evidence (a couple) beats a duo, a parent beats another relative; otherwise the
+    higher likelihood ratio wins."""
     if current is None:
         return True
-    trio, current_trio = (
-        hit.relationship == "parents",
-        current.detail.get("relationship") == "parents",
+    strength, current_strength = (
+        _strength(hit.relationship),
+        _strength(str(current.detail.get("relationship") or "parent-child")),
     )
-    if trio != current_trio:
-        return trio
+    if strength != current_strength:
+        return strength > current_strength
     return hit.log10_lr > current.score
+
+
+def _strength(relationship: str) -> int:
+    return {"parents": 2, "parent-child": 1}.get(relationship, 0)
 
 
 def store_dna_hits(
@@ -199,10 +208,12 @@ def dna_match_id(candidate: Candidate) -> str:
     return str(row.detail["match"])
 
 
-def retest_verdict(result: RetestResult) -> str:
+def retest_verdict(result: RetestResult, relationship: str = "parent-child") -> str:
     """``agrees`` (same class, supporting parentage again), ``disagrees`` (excluding), else
-    ``inconclusive`` (add loci, or a sample mix-up: the lab looks again)."""
-    level = dna_level(DnaScore(result.lr, result.inconsistent_loci))
+    ``inconclusive`` (add loci, or a sample mix-up: the lab looks again). A relative's re-test
+    (``relationship`` pairwise) never excludes and agrees only when its LR alone reaches the
+    kinship support threshold."""
+    level = dna_level(DnaScore(result.lr, result.inconsistent_loci, relationship))
     if result.agrees and level == "dna_supported" and result.discordant_loci == 0:
         return "agrees"
     if level == "excluded":
@@ -214,7 +225,9 @@ def store_retest(
     session: Session, *, actor: Actor, candidate: Candidate, result: RetestResult, now: datetime
 ) -> None:
     """Record the re-test on the candidate (inside an action)."""
-    verdict = retest_verdict(result)
+    dna_row = _evidence(candidate, "dna")
+    relationship = str((dna_row.detail if dna_row else {}).get("relationship") or "parent-child")
+    verdict = retest_verdict(result, relationship)
     put_evidence(
         session,
         candidate,
@@ -228,6 +241,7 @@ def store_retest(
             "inconsistent_loci": result.inconsistent_loci,
             "match_class": result.match_class,
             "discordant_loci": result.discordant_loci,
+            "relationship": relationship,
             "verdict": verdict,
         },
         engine_version=f"fanguai.kinship {result.engine_version}",

@@ -33,7 +33,14 @@ import numpy as np
 from fanguai.kinship._frequencies import FrequencyTable, as_table
 from fanguai.kinship._loci import normalise_locus
 from fanguai.kinship._mutation import mutation_matrix
-from fanguai.kinship._parentage import duo_values, parents_values
+from fanguai.kinship._parentage import (
+    KAPPA,
+    PairwiseMatrices,
+    duo_values,
+    kappa_values,
+    parents_values,
+    pedigree_values,
+)
 from fanguai.kinship._settings import KinshipSettings
 from fanguai.kinship.errors import InvalidCase, InvalidSettings
 
@@ -46,7 +53,8 @@ CHUNK = 64
 PAIR_BUDGET = 20_000  # (father class × mother class) pairs per child genotype, listed exactly
 FEATURE_FLOOR = 1e-15
 
-RELATIONSHIPS = {"parent-child": "parent-child", "parents": "parents"}
+PAIRWISE = tuple(r for r in KAPPA if r != "parent-child")
+RELATIONSHIPS = {"parent-child": "parent-child", "parents": "parents", **{r: r for r in PAIRWISE}}
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,25 @@ def _duo_distribution(table, settings, locus, kind) -> LocusDistribution:
                        settings.theta)  # fmt: skip
         values.append(v.ravel())
         weights.append((wc[:, None] * w[None, :]).ravel())
+    return _merge(np.concatenate(values), np.concatenate(weights))
+
+
+def _pairwise_distribution(table, settings, locus, relationship) -> LocusDistribution:
+    """Every pair of unrelated genotypes (a, b) with the values ``kinship_lr`` gives them: the
+    κ formula without a mutation model, the pedigree likelihood (θ = 0) with one."""
+    p, mm, mf, gi, gj, w = _locus_setup(table, settings, locus)
+    mats = PairwiseMatrices(p, mm, mf) if settings.mutation_model != "none" else None
+    values, weights = [], []
+    for start in range(0, len(gi), CHUNK):
+        ai, aj, wa = gi[start : start + CHUNK], gj[start : start + CHUNK], w[start : start + CHUNK]
+        a = (ai[:, None], aj[:, None])
+        b = (gi[None, :], gj[None, :])
+        if mats is None:
+            v = kappa_values(relationship, *a, *b, p, settings.theta)
+        else:
+            v = pedigree_values(relationship, *a, *b, p, mats)
+        values.append(np.broadcast_to(v, (len(ai), len(gi))).ravel())
+        weights.append((wa[:, None] * w[None, :]).ravel())
     return _merge(np.concatenate(values), np.concatenate(weights))
 
 
@@ -210,6 +237,8 @@ def locus_distribution(
     if hit is None:
         if kind == "parents":
             hit = _parents_distribution(table, settings, locus)
+        elif kind in PAIRWISE:
+            hit = _pairwise_distribution(table, settings, locus, kind)
         else:
             hit = _duo_distribution(table, settings, locus, kind)
         table._cache[key] = hit
@@ -311,7 +340,8 @@ def expected_false_hits(
 ) -> float:
     """Expected number of unrelated profiles in a database of ``database_size`` scoring at least
     ``log10_lr`` over ``loci`` (``parent-child``: one person against the query; ``parents``: a
-    couple against a child). Exact from the frequency table; see the module docstring."""
+    couple against a child; a pairwise relationship such as ``full-siblings``: one person, with
+    ``kinship_lr``'s values). Exact from the frequency table; see the module docstring."""
     table = as_table(table)
     settings = settings or KinshipSettings()
     if relationship not in RELATIONSHIPS:

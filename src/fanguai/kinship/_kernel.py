@@ -13,7 +13,8 @@ columns (``dense``, chosen per query from the columns' exclusion probabilities, 
 first) run as plain passes over the whole tile. The remaining columns run over a compacted list
 of the rows still alive (branch-free: append, advance only if the row survives). Survivors are
 scored with the query's float32 log10 lookup table and kept if they reach ``threshold`` with at
-least ``min_cmp`` loci compared.
+least ``min_cmp`` loci compared. With ``max_inc = NO_EXCLUSION`` (a pairwise relative search,
+where no locus excludes) the consistency passes are skipped and every row is scored.
 
 ``scan_tiles`` runs a range of tiles; ``_scan.scan`` spreads ranges over the cores with the
 ``_threads`` pool (the kernel releases the GIL), and Dask shards run one range each.
@@ -23,6 +24,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+
+#: ``max_inc`` of a search in which no locus excludes (pairwise relatives): the kernel skips the
+#: consistency passes and scores every row.
+NO_EXCLUSION = 255
 
 
 @numba.njit(nogil=True, cache=True, inline="always")
@@ -79,7 +84,9 @@ def scan_tile(b, tiles, used, order, active, dense, alleles, wildcard, offsets, 
             alive[m] = i
             alive_count[m] = count[i]
             m += count[i] <= limit
-        for t in range(dense[q], active[q]):
+        if max_inc >= NO_EXCLUSION:
+            m = n  # a pairwise relative search: every row is scored
+        for t in range(dense[q], active[q] if max_inc < NO_EXCLUSION else 0):
             c = order[q, t]
             xs, ys = tiles[b, 2 * c], tiles[b, 2 * c + 1]
             f1, f2, m1, m2 = alleles[q, c, 0], alleles[q, c, 1], alleles[q, c, 2], alleles[q, c, 3]

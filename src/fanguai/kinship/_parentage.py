@@ -155,38 +155,34 @@ def parents(
     return float(parents_values(c[0], c[1], f[0], f[1], m[0], m[1], p, mm, mf, theta))
 
 
-def kappa_lr(relationship: str, a: Genotype, b: Genotype, p: np.ndarray, theta: float) -> float:
-    """LR = κ0 + κ1·P1 + κ2·P2 (no mutation), θ-corrected P1 and P2."""
+def _ordered(i, j):
+    return np.minimum(i, j), np.maximum(i, j)
+
+
+def kappa_values(relationship: str, ai, aj, bi, bj, p: np.ndarray, theta: float):
+    """LR = κ0 + κ1·P1 + κ2·P2 (no mutation), θ-corrected, elementwise over genotypes a (ai, aj)
+    and b (bi, bj) broadcast together (ints or integer arrays). ``kappa_lr`` is this with one
+    pair, so the search's lookup tables and ``kinship_lr`` share one arithmetic.
+
+    P1 is the duo index of b as the child of a; P2 = 1/P(b | a's two alleles) when b = a, else 0.
+    """
     k0, k1, k2 = KAPPA[relationship]
-    n = len(p)
-    eye = np.eye(n)
-    p1 = duo(b, a, p, eye, eye, theta) if k1 else 0.0
-    p2 = 0.0
-    if k2 and a == b:
-        p2 = 1.0 / genotype_given(b, p, counts(n, a), theta)
+    a1, a2 = _ordered(ai, aj)
+    b1, b2 = _ordered(bi, bj)
+    eye = np.eye(len(p))
+    p1 = duo_values(b1, b2, a1, a2, p, eye, eye, theta)
+    hom = a1 == a2
+    same = (a1 == b1) & (a2 == b2)
+    first = (theta * np.where(hom, 2.0, 1.0) + (1.0 - theta) * p[a1]) / (1.0 + theta)
+    second = (theta * np.where(hom, 3.0, 1.0) + (1.0 - theta) * p[a2]) / (1.0 + 2.0 * theta)
+    given = first * second * np.where(hom, 1.0, 2.0)
+    p2 = np.where(same, 1.0 / given, 0.0)
     return k0 + k1 * p1 + k2 * p2
 
 
-def _hw(g: Genotype, p: np.ndarray) -> float:
-    i, j = g
-    return float(p[i] * p[j] * (1.0 if i == j else 2.0))
-
-
-def _selector(v: np.ndarray, g: Genotype) -> np.ndarray:
-    """``c`` with ``u·c = child_probability(u, v, g)``."""
-    c = np.zeros(len(v))
-    i, j = g
-    if i == j:
-        c[i] = v[i]
-    else:
-        c[i] += v[j]
-        c[j] += v[i]
-    return c
-
-
-def _terms(g: Genotype) -> list[tuple[int, int]]:
-    i, j = g
-    return [(i, j)] if i == j else [(i, j), (j, i)]
+def kappa_lr(relationship: str, a: Genotype, b: Genotype, p: np.ndarray, theta: float) -> float:
+    """LR = κ0 + κ1·P1 + κ2·P2 (no mutation), θ-corrected P1 and P2."""
+    return float(kappa_values(relationship, a[0], a[1], b[0], b[1], p, theta))
 
 
 def _founder_transmissions(p: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -195,6 +191,91 @@ def _founder_transmissions(p: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np
     w = np.outer(p, p).ravel()
     t = (0.5 * (m[:, None, :] + m[None, :, :])).reshape(n * n, n)
     return w, t
+
+
+class PairwiseMatrices:
+    """What the pedigree likelihoods of one locus need, computed once per (p, mm, mf).
+
+    ``hf``/``hm``: joint distribution of the alleles two children of one untyped father
+    (mother) receive (n × n); ``v`` (``pm``): the allele an untyped female founder passes on;
+    ``pf``: a male founder's; the rest are products for the grandparent, avuncular and
+    first-cousin pedigrees.
+    """
+
+    def __init__(self, p: np.ndarray, mm: np.ndarray, mf: np.ndarray) -> None:
+        w, tf = _founder_transmissions(p, mm)
+        _, tm = _founder_transmissions(p, mf)
+        self.hf = tf.T @ (w[:, None] * tf)
+        self.hm = tm.T @ (w[:, None] * tm)
+        self.v = p @ mf
+        self.pf, self.pm = p @ mm, p @ mf
+        self.m2 = mm @ mm
+        self.vm = self.v @ mm
+        self.xf, self.xm = self.hf @ mm, self.hm @ mm
+        self.qf, self.qm = mm.T @ self.hf @ mm, mm.T @ self.hm @ mm
+        self.sf, self.sm = (tf.T @ w) @ mm, (tm.T @ w) @ mm
+
+
+def pedigree_values(relationship: str, ai, aj, bi, bj, p: np.ndarray, mats: PairwiseMatrices):
+    """Pairwise LR from the pedigree likelihood with mutation (θ = 0), elementwise over
+    genotypes a (ai, aj) and b (bi, bj) broadcast together; ``pedigree_pairwise`` is this with
+    one pair. Pedigrees as in ``pedigree_pairwise``.
+    """
+    a1, a2 = _ordered(ai, aj)
+    b1, b2 = _ordered(bi, bj)
+    ha = (a1 != a2).astype(float)
+    hb = (b1 != b2).astype(float)
+    hw_a = p[a1] * p[a2] * (1.0 + ha)
+    hw_b = p[b1] * p[b2] * (1.0 + hb)
+    v = mats.v
+
+    def bilinear(q: np.ndarray):
+        """selector(v, a)ᵀ · q · selector(v, b)."""
+        return (
+            v[a2] * v[b2] * q[a1, b1]
+            + hb * v[a2] * v[b1] * q[a1, b2]
+            + ha * (v[a1] * v[b2] * q[a2, b1] + hb * v[a1] * v[b1] * q[a2, b2])
+        )
+
+    def dot_a(x: np.ndarray):
+        return v[a2] * x[a1] + ha * v[a1] * x[a2]
+
+    def dot_b(x: np.ndarray):
+        return v[b2] * x[b1] + hb * v[b1] * x[b2]
+
+    if relationship == "grandparent":
+        u1 = 0.25 * (mats.m2[a1, b1] + mats.m2[a2, b1]) + 0.5 * mats.vm[b1]
+        u2 = 0.25 * (mats.m2[a1, b2] + mats.m2[a2, b2]) + 0.5 * mats.vm[b2]
+        numerator = np.where(hb > 0, u1 * v[b2] + u2 * v[b1], u1 * v[b1])
+        return numerator / hw_b
+    if relationship == "full-siblings":
+        hf, hm = mats.hf, mats.hm
+        joint = (
+            hf[a1, b1] * hm[a2, b2]
+            + hb * hf[a1, b2] * hm[a2, b1]
+            + ha * (hf[a2, b1] * hm[a1, b2] + hb * hf[a2, b2] * hm[a1, b1])
+        )
+    elif relationship == "half-siblings":
+        joint = bilinear(mats.hf)
+    elif relationship == "avuncular":
+
+        def xcb(x: np.ndarray, i):
+            return v[b2] * x[i, b1] + hb * v[b1] * x[i, b2]
+
+        pf, pm = mats.pf, mats.pm
+        joint = 0.5 * (xcb(mats.xf, a1) * pm[a2] + pf[a1] * xcb(mats.xm, a2)) + ha * 0.5 * (
+            xcb(mats.xf, a2) * pm[a1] + pf[a2] * xcb(mats.xm, a1)
+        )
+    elif relationship == "first-cousins":
+        joint = 0.25 * (
+            bilinear(mats.qf)
+            + dot_a(mats.sf) * dot_b(mats.sm)
+            + dot_a(mats.sm) * dot_b(mats.sf)
+            + bilinear(mats.qm)
+        )
+    else:
+        raise ValueError(relationship)
+    return joint / (hw_a * hw_b)
 
 
 def pedigree_pairwise(
@@ -206,42 +287,7 @@ def pedigree_pairwise(
     father; ``a`` is the paternal grandfather of ``b``; ``a`` is a brother of ``b``'s father;
     first cousins are children of two brothers. Wives marrying in are untyped female founders.
     """
-    unrelated = _hw(a, p) * _hw(b, p)
-    v = p @ mf  # allele passed on by an untyped female founder
     if relationship == "parent-child":
         return duo(b, a, p, mm, mf, 0.0)
-    if relationship == "grandparent":
-        u = 0.5 * (transmitted(a, mm) @ mm) + 0.5 * (v @ mm)
-        return child_probability(u, v, b) / _hw(b, p)
-    w, tf = _founder_transmissions(p, mm)
-    _, tm = _founder_transmissions(p, mf)
-    if relationship == "full-siblings":
-        sf = tf.T @ (w[:, None] * tf)
-        sm = tm.T @ (w[:, None] * tm)
-        joint = sum(sf[i, k] * sm[j, ll] for i, j in _terms(a) for k, ll in _terms(b))
-        return float(joint) / unrelated
-    if relationship == "half-siblings":
-        ca, cb = _selector(v, a), _selector(v, b)
-        return float(np.sum(w * (tf @ ca) * (tf @ cb))) / unrelated
-    if relationship == "avuncular":
-        cb = _selector(v, b)
-        alpha, beta = tf @ (mm @ cb), tm @ (mm @ cb)
-        pf, pm = p @ mm, p @ mf
-        joint = 0.0
-        for i, j in _terms(a):
-            joint += 0.5 * (
-                np.sum(w * tf[:, i] * alpha) * pm[j] + pf[i] * np.sum(w * tm[:, j] * beta)
-            )
-        return float(joint) / unrelated
-    if relationship == "first-cousins":
-        ca, cb = _selector(v, a), _selector(v, b)
-        aa, ba = tf @ (mm @ ca), tm @ (mm @ ca)
-        ab, bb = tf @ (mm @ cb), tm @ (mm @ cb)
-        joint = 0.25 * (
-            np.sum(w * aa * ab)
-            + np.sum(w * aa) * np.sum(w * bb)
-            + np.sum(w * ba) * np.sum(w * ab)
-            + np.sum(w * ba * bb)
-        )
-        return float(joint) / unrelated
-    raise ValueError(relationship)
+    mats = PairwiseMatrices(p, mm, mf)
+    return float(pedigree_values(relationship, a[0], a[1], b[0], b[1], p, mats))

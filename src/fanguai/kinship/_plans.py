@@ -20,7 +20,14 @@ import numpy as np
 from fanguai.kinship._frequencies import FrequencyTable
 from fanguai.kinship._index import LocusCoder
 from fanguai.kinship._mutation import mutation_matrix
-from fanguai.kinship._parentage import duo_values, parents_values
+from fanguai.kinship._parentage import (
+    KAPPA,
+    PairwiseMatrices,
+    duo_values,
+    kappa_values,
+    parents_values,
+    pedigree_values,
+)
 from fanguai.kinship._scan import Luts
 from fanguai.kinship._settings import KinshipSettings
 
@@ -28,8 +35,10 @@ Genotype = tuple[str, str]
 
 #: What the stored profiles are, relative to the query, per kind of per-locus value.
 #: ``parent-child``: the pair's parent transmits with the male rate; ``mother-child``: with the
-#: female rate (a mother alone in a couple); ``parents``: father and mother both typed.
-KINDS = ("parent-child", "mother-child", "parents")
+#: female rate (a mother alone in a couple); ``parents``: father and mother both typed; the
+#: pairwise relationships (``full-siblings``, …): a relative of the query (``kinship_lr``).
+PAIRWISE = tuple(r for r in KAPPA if r != "parent-child")
+KINDS = ("parent-child", "mother-child", "parents", *PAIRWISE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,14 @@ class Vector:
     male: np.ndarray
     female: np.ndarray
     _positions: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def matrices(self) -> PairwiseMatrices:
+        """The pedigree matrices of this vector (pairwise relationships with mutation)."""
+        cached = self._positions.get("pairwise")
+        if cached is None:
+            cached = PairwiseMatrices(self.p, self.male, self.female)
+            self._positions["pairwise"] = cached
+        return cached
 
     def positions(self, coder: LocusCoder) -> np.ndarray:
         """Index allele code → position in this vector (−1 where absent, e.g. code 0's −1)."""
@@ -170,6 +187,33 @@ def children_of_couple(
         f = v.position[father[0]], v.position[father[1]]
         m = v.position[mother[0]], v.position[mother[1]]
         out[idx] = parents_values(ci, cj, *f, *m, v.p, v.male, v.female, theta)
+    return out
+
+
+def pairwise_for_codes(
+    vectors: Vectors,
+    coder: LocusCoder,
+    query: Genotype,
+    codes: np.ndarray,
+    relationship: str,
+    role: str,
+) -> np.ndarray:
+    """Pairwise kinship values (``kinship_lr``) of ``query`` against stored ``codes``.
+
+    ``role`` is the query's in ``kinship_lr(relationship, a, b)``: ``a`` (the stored people
+    are ``b``) or ``b``. Without a mutation model the κ formula (θ-corrected), with one the
+    pedigree likelihood (θ = 0), exactly as ``compute_lr`` chooses.
+    """
+    theta = vectors.settings.theta
+    out = np.empty(len(codes))
+    for v, idx in groups(vectors, coder, query, [codes]):
+        gi, gj = _alleles(v, coder, codes[idx])
+        x, y = v.position[query[0]], v.position[query[1]]
+        a, b = ((x, y), (gi, gj)) if role == "a" else ((gi, gj), (x, y))
+        if vectors.mutation:
+            out[idx] = pedigree_values(relationship, *a, *b, v.p, v.matrices())
+        else:
+            out[idx] = kappa_values(relationship, *a, *b, v.p, theta)
     return out
 
 
@@ -316,6 +360,32 @@ def couple_plan(
         coder, f, m = coders[col], father.get(col), mother.get(col)
         key = ("couple", col, f, m, coder.size)
         tables[col] = cache.get(key, lambda c=coder, f=f, m=m: build(c, f, m))
+    return Plan(tables)
+
+
+def pairwise_plan(
+    vectors: Vectors,
+    coders: list[LocusCoder],
+    query: dict[int, Genotype],
+    relationship: str,
+    role: str,
+    cache: TableCache,
+) -> Plan:
+    """A pairwise relative search: no locus is inconsistent (relatives may share nothing)."""
+
+    def build(coder: LocusCoder, genotype: Genotype) -> ColumnTable:
+        codes = np.arange(1, coder.size)
+        values = pairwise_for_codes(vectors, coder, genotype, codes, relationship, role)
+        inconsistent = np.zeros(coder.size, np.uint8)
+        return ColumnTable(
+            np.concatenate([[1.0], values]), inconsistent, relationship, 0.0, (0, 0, 0, 0), True
+        )
+
+    tables = {}
+    for col, genotype in query.items():
+        coder = coders[col]
+        key = ("pairwise", relationship, col, genotype, role, coder.size)
+        tables[col] = cache.get(key, lambda c=coder, g=genotype: build(c, g))
     return Plan(tables)
 
 

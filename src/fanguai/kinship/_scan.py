@@ -13,6 +13,7 @@ import numpy as np
 
 from fanguai.kinship._threads import pool
 
+NO_EXCLUSION = 255  # ``_kernel.NO_EXCLUSION`` (not imported here: numba loads lazily)
 SCORE_MARGIN = 1e-3  # float32 sums over ≤ 63 loci err by far less than this
 
 
@@ -76,6 +77,8 @@ def dense_columns(luts: Luts, max_inc: int) -> np.ndarray:
     unrelated rows still alive (Poisson-binomial over the columns' exclusion probabilities) is
     at least ``DENSE_ALIVE``: there a plain pass costs less than compaction."""
     dense = np.zeros(len(luts), np.int64)
+    if max_inc >= NO_EXCLUSION:
+        return dense  # nothing excludes: no consistency pass at all
     for q in range(len(luts)):
         alive = [1.0] + [0.0] * max_inc  # P(k inconsistent so far), k <= max_inc
         t = 0

@@ -1,14 +1,17 @@
-"""Database-scale search: ``SearchIndex`` (duo, couple and parents searches) and ``SearchHit``.
+"""Database-scale search: ``SearchIndex`` (duo, couple, parents and pairwise relative searches)
+and ``SearchHit``.
 
 A search builds the query's exact per-locus tables (``_plans``), runs the fused kernel over the
 stored codes (``_scan``/``_kernel``; locally on all cores, or over shards with ``DaskExecutor``),
 then rescores the few candidates exactly: per-locus values from the exact tables, combined in
 locus-name order like ``compute_lr``. Every hit's LR is therefore the one ``duo_lr`` /
-``parents_lr`` gives for that pair (bit for bit), restricted to the index's loci.
+``parents_lr`` / ``kinship_lr`` gives for that pair (bit for bit), restricted to the index's
+loci.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,7 +27,7 @@ from fanguai.kinship._frequencies import FrequencyTable, as_table
 from fanguai.kinship._index import MISSING, LocusCoder, ProfileEncoder, Rows
 from fanguai.kinship._loci import normalise_locus
 from fanguai.kinship._mutation import exclusion_power
-from fanguai.kinship._scan import SCORE_MARGIN, Candidates, Luts, scan
+from fanguai.kinship._scan import NO_EXCLUSION, SCORE_MARGIN, Candidates, Luts, scan
 from fanguai.kinship._settings import ENGINE_VERSION, KinshipSettings
 from fanguai.kinship.errors import (
     InsufficientLoci,
@@ -37,6 +40,7 @@ MAX_LOCI = 63
 RESCORE_EXTRA = 4  # candidates rescored beyond top_k (and all tied within RANK_TOLERANCE)
 RANK_TOLERANCE = 1e-9
 QUERY_ROLES = ("child", "parent")
+PAIRWISE_ROLES = ("a", "b")
 
 Genotype = tuple[str, str]
 
@@ -170,8 +174,18 @@ class SearchIndex:
         self._couples = Rows(4 * len(columns))
         self._vectors = plans.Vectors(self.table, self.settings)
         self._tables = plans.TableCache()
+        self._pair_vectors = plans.Vectors(self.table, self.pairwise_settings)
         self._lock = threading.RLock()
         self.version = 0
+
+    @property
+    def pairwise_settings(self) -> KinshipSettings:
+        """The settings of pairwise relative searches: the index's, with θ = 0 under a mutation
+        model (the engine's pairwise pedigree likelihoods have no θ; ``kinship_lr`` refuses
+        θ > 0 with mutation)."""
+        if self.settings.mutation_model != "none" and self.settings.theta > 0:
+            return dataclasses.replace(self.settings, theta=0.0)
+        return self.settings
 
     # --- construction -------------------------------------------------------------------
 
@@ -358,13 +372,48 @@ class SearchIndex:
             ]
             return self._scan_and_rescore(duo_plans, limits, executor, "parent-child")
 
-    def _scan_and_rescore(self, query_plans, limits, executor, relationship):
+    def kinship_search(
+        self,
+        profile,
+        relationship: str,
+        *,
+        query_role: str = "a",
+        top_k: int = 20,
+        min_lr: float = 1.0,
+        executor: Executor | None = None,
+    ) -> list[SearchHit]:
+        """Best candidates of a pairwise relationship for one profile, best first.
+
+        ``relationship``: ``full-siblings``, ``half-siblings``, ``grandparent``, ``avuncular``
+        or ``first-cousins``. ``query_role="a"``: the LR is ``kinship_lr(relationship, profile,
+        stored)`` (the query is the grandparent / uncle); ``"b"``: ``kinship_lr(relationship,
+        stored, profile)``. No locus excludes (relatives may share no allele), so every stored
+        profile is scored; hits need ``lr >= min_lr``. Settings: ``pairwise_settings``.
+        """
+        if relationship not in plans.PAIRWISE:
+            raise InvalidSettings(
+                f"relationship must be one of {', '.join(plans.PAIRWISE)}, got {relationship!r}"
+            )
+        if query_role not in PAIRWISE_ROLES:
+            raise InvalidSettings(
+                f"query_role must be one of {', '.join(PAIRWISE_ROLES)}, got {query_role!r}"
+            )
+        limits = Limits.of(top_k, 0, min_lr)
+        with self._lock:
+            query = self._genotypes(profile, "query")
+            plan = plans.pairwise_plan(self._pair_vectors, self._coders, query, relationship,
+                                       query_role, self._tables)  # fmt: skip
+            return self._scan_and_rescore([plan], limits, executor, relationship,
+                                          max_inc=NO_EXCLUSION)[0]  # fmt: skip
+
+    def _scan_and_rescore(self, query_plans, limits, executor, relationship, max_inc=None):
         if not query_plans:
             return []
         luts = plans.build_luts(self._coders, query_plans)
         mutation = self.settings.mutation_model != "none"
         # without mutation an inconsistent locus has LR 0, which min_lr > 0 refuses anyway
-        max_inc = limits.max_inconsistent if mutation else 0
+        if max_inc is None:
+            max_inc = limits.max_inconsistent if mutation else 0
         threshold = math.log10(limits.min_lr) - SCORE_MARGIN
         rows = self._profiles
         found = (executor or LOCAL).scan(
@@ -470,6 +519,8 @@ class SearchIndex:
         want = limits.top_k + RESCORE_EXTRA
         if len(rows) > want:
             rows = rows[approx[rows] >= approx[rows[want - 1]] - RANK_TOLERANCE]
+        pairwise = relationship in plans.PAIRWISE
+        settings = self.pairwise_settings if pairwise else self.settings
         ranked = []
         for i in rows:
             typed = np.flatnonzero(scored.present[i])
@@ -482,7 +533,7 @@ class SearchIndex:
         for log10, key, lr, i, typed in ranked[: limits.top_k]:
             parts = tuple((plans.KINDS[scored.kinds[i, t]], scored.loci[t]) for t in typed)
             if parts not in models:
-                models[parts] = tail_model(self.table, self.settings, parts)
+                models[parts] = tail_model(self.table, settings, parts)
             tail = models[parts].tail(log10)
             hits.append(
                 SearchHit(

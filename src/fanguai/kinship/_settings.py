@@ -8,7 +8,7 @@ from typing import Any
 
 from fanguai.kinship.errors import InvalidSettings
 
-ENGINE_VERSION = "0.2.0"
+ENGINE_VERSION = "0.3.0"
 
 MUTATION_MODELS = ("none", "equal", "proportional", "stepwise")
 
