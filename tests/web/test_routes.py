@@ -25,6 +25,10 @@ PUBLIC_ROUTES = {
     # Partners' public alert page: what a finder needs, never the family's data (docs/alerts.md).
     ("GET", "/public/alerts/{alert_id}"),
     ("GET", "/public/alerts/{alert_id}/photo"),
+    # Alert opt-out: a volunteer's signed link, the app's HMAC-signed withdrawal (docs/alerts.md).
+    ("GET", "/public/optout/{token}"),
+    ("POST", "/public/optout/{token}"),
+    ("POST", "/api/alerts/app-tokens/withdraw"),
     # The public's reporting channel: report, follow its status, ask for a challenge (docs/leads.md).
     ("GET", "/report"),
     ("POST", "/report"),

@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fanguai.alerts import alerting, photos, service, subscribers
+from fanguai.alerts import alerting, dispatch, optout, photos, service, subscribers
 from fanguai.alerts.models import Alert, AlertEndpoint, AlertSubscriber, CasePhoto, MissingCase
 from fanguai.core.actions import action
-from fanguai.core.actor import Actor
-from fanguai.db import utcnow
+from fanguai.core.actor import Actor, system_actor
+from fanguai.db import new_public_id, utcnow
 from fanguai.errors import Conflict, InvalidInput
 
 
@@ -118,13 +119,14 @@ def add_photo(session: Session, *, actor: Actor, case_id: str, raw: bytes) -> Ca
         actor.require("cases.manage")
         case = _case(session, actor, case_id)
         photo = CasePhoto(
+            public_id=new_public_id(),
             case_id=case.id,
             media_type=clean.media_type,
-            data=clean.data,
             width=clean.width,
             height=clean.height,
             sha256=clean.sha256,
         )
+        photos.seal_photo(session, case, photo, clean.data)
         session.add(photo)
         session.flush()
         act.detail["photo"] = photo.public_id
@@ -229,18 +231,29 @@ def add_endpoint(session: Session, *, actor: Actor, data: Mapping[str, Any]) -> 
     return endpoint
 
 
-def add_subscriber(session: Session, *, actor: Actor, data: Mapping[str, Any]) -> AlertSubscriber:
-    """Register a subscriber (police unit, transport hub, volunteer, app user, partner)."""
+def add_subscriber(
+    session: Session, *, actor: Actor, data: Mapping[str, Any], now: datetime | None = None
+) -> AlertSubscriber:
+    """Register a subscriber (police unit, transport hub, volunteer, app user, partner); one
+    inside an active alert's current ring gets its current stage at once."""
+    now = now or utcnow()
     with action(session, actor, "alerts.subscribe", object_type="alert_subscriber") as act:
         actor.require("subscribers.manage")
         sub = subscribers.add_subscriber(session, data)
         act.object_id = sub.public_id
         act.detail.update({"kind": sub.kind, "channel": sub.channel})
+        caught = dispatch.catch_up(session, sub, now)
+        if caught:
+            act.detail["caught_up"] = caught
     return sub
 
 
-def deactivate_subscriber(session: Session, *, actor: Actor, subscriber_id: str) -> AlertSubscriber:
-    """Stop sending alerts to a subscriber."""
+def deactivate_subscriber(
+    session: Session, *, actor: Actor, subscriber_id: str, now: datetime | None = None
+) -> AlertSubscriber:
+    """Stop sending alerts to a subscriber (a volunteer's or app user's contact is erased
+    after the retention period unless reactivated before)."""
+    now = now or utcnow()
     with action(
         session,
         actor,
@@ -249,4 +262,90 @@ def deactivate_subscriber(session: Session, *, actor: Actor, subscriber_id: str)
         object_id=subscriber_id,
     ):
         actor.require("subscribers.manage")
-        return subscribers.deactivate(session, subscriber_id)
+        return subscribers.deactivate(session, subscriber_id, now)
+
+
+def reactivate_subscriber(
+    session: Session, *, actor: Actor, subscriber_id: str, now: datetime | None = None
+) -> AlertSubscriber:
+    """Send alerts to a deactivated subscriber again (an active alert around them at once)."""
+    now = now or utcnow()
+    with action(
+        session,
+        actor,
+        "alerts.resubscribe",
+        object_type="alert_subscriber",
+        object_id=subscriber_id,
+    ) as act:
+        actor.require("subscribers.manage")
+        sub = subscribers.reactivate(session, subscriber_id)
+        caught = dispatch.catch_up(session, sub, now)
+        if caught:
+            act.detail["caught_up"] = caught
+    return sub
+
+
+def opt_out(
+    session: Session, *, actor: Actor, token: str, secret: str, now: datetime | None = None
+) -> AlertSubscriber:
+    """A volunteer's opt-out link (no login): no more alerts, the address deleted and its key
+    shredded. Doing it again changes nothing and answers the same."""
+    now = now or utcnow()
+    with action(session, actor, "alerts.optout", object_type="alert_subscriber") as act:
+        public_id = optout.read_token(secret, token, now)
+        act.object_id = public_id
+        sub = subscribers.get_subscriber(session, public_id)
+        changed = subscribers.opt_out(session, sub, now)
+        act.detail.update({"kind": sub.kind, "repeated": not changed})
+    # Every time, not only the first: a crash between the commit and the shredding would
+    # otherwise leave the key for good. Shredding is idempotent (a tombstone stays).
+    if sub.opted_out_at is not None:
+        subscribers.shred_address(public_id)
+    return sub
+
+
+def withdraw_app_token(
+    session: Session,
+    *,
+    endpoint_id: str,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: datetime | None = None,
+) -> AlertSubscriber:
+    """The app's push service withdraws a push token (a request signed with its endpoint's
+    secret); the app user gets nothing more. Idempotent."""
+    import json
+
+    now = now or utcnow()
+    endpoint = (
+        session.execute(
+            select(AlertEndpoint).where(
+                AlertEndpoint.public_id == endpoint_id, AlertEndpoint.kind == "webhook"
+            )
+        )
+        .scalars()
+        .first()
+    )
+    actor = system_actor(f"endpoint:{endpoint.public_id}" if endpoint else "endpoint:unknown")
+    with action(session, actor, "alerts.app_withdraw", object_type="alert_subscriber") as act:
+        secret = subscribers.endpoint_secret(endpoint) if endpoint is not None else None
+        optout.check_signed_request(secret, timestamp, signature, body, now)
+        assert endpoint is not None
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput("the body is not JSON", field="body") from None
+        ref = data.get("ref") if isinstance(data, dict) else None
+        if not isinstance(ref, str) or not ref.strip() or len(ref) > 120:
+            raise InvalidInput("ref: the push token (1 to 120 characters)", field="ref")
+        # The same token may have been registered again after an earlier withdrawal: every
+        # subscription still holding it is withdrawn, "repeated" only when none was left.
+        matches = subscribers.app_users_by_ref(session, endpoint, ref.strip())
+        withdrawn = [sub for sub in matches if subscribers.opt_out(session, sub, now)]
+        sub = withdrawn[-1] if withdrawn else matches[-1]
+        act.object_id = sub.public_id
+        act.detail["repeated"] = not withdrawn
+        if len(withdrawn) > 1:
+            act.detail["subscribers"] = [s.public_id for s in withdrawn]
+    return sub

@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from fanguai.alerts import regions
 from fanguai.alerts.config import AlertSettings, alert_settings, radius_for
@@ -203,12 +204,10 @@ def _handoff(session: Session, alert: Alert, stage: AlertStage, now: datetime) -
             "stage": stage.seq,
             "measured_from": alert.started_at.isoformat(),
         },
+        # The photo itself is not copied here (it is stored encrypted): the download adds it
+        # (``handoff_package``).
         "photo": (
-            {
-                "media_type": photo.media_type,
-                "sha256": photo.sha256,
-                "base64": base64.b64encode(photo.data).decode("ascii"),
-            }
+            {"media_type": photo.media_type, "sha256": photo.sha256, "ref": photo.public_id}
             if photo
             else None
         ),
@@ -246,3 +245,78 @@ def handoffs(session: Session, alert: Alert) -> list[AlertHandoff]:
             select(AlertHandoff).where(AlertHandoff.alert_id == alert.id).order_by(AlertHandoff.id)
         ).scalars()
     )
+
+
+def handoff_package(session: Session, handoff: AlertHandoff) -> dict[str, Any]:
+    """The package as it is handed over: the stored one with the photo decrypted into it."""
+    from fanguai.alerts.photos import photo_bytes
+
+    package = dict(handoff.package)
+    stored = package.get("photo")
+    if stored:
+        photo = session.execute(
+            select(CasePhoto).where(CasePhoto.public_id == stored.get("ref"))
+        ).scalar_one_or_none()
+        data = photo_bytes(session, photo) if photo is not None else None
+        package["photo"] = (
+            {
+                "media_type": stored["media_type"],
+                "sha256": stored["sha256"],
+                "base64": base64.b64encode(data).decode("ascii"),
+            }
+            if data is not None
+            else None
+        )
+    return package
+
+
+def legacy_handoff() -> ColumnElement[bool]:
+    """Hand-off packages stored before migration 0016, which embed the photo in clear
+    (``photo.base64``; the key appears nowhere else in the format, and a quote inside a text
+    value is escaped, so no free text can match)."""
+    return cast(AlertHandoff.package, Text).like('%"base64"%')
+
+
+def strip_legacy_handoffs(
+    session: Session, *, after: int = 0, limit: int = 50
+) -> tuple[int | None, int]:
+    """Replace the clear photo of up to ``limit`` legacy packages (ids above ``after``) by the
+    reference the current format stores, inside the caller's action; the download still
+    carries the photo (decrypted from the case's photo with the same hash). A package whose
+    photo no longer exists (erased child) keeps none. Returns the cursor for the next call
+    (None when done) and how many packages were converted."""
+    rows = (
+        session.execute(
+            select(AlertHandoff)
+            .where(AlertHandoff.id > after, legacy_handoff())
+            .order_by(AlertHandoff.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    converted = 0
+    for handoff in rows:
+        package = dict(handoff.package)
+        stored = package.get("photo")
+        if not isinstance(stored, dict) or "base64" not in stored:
+            continue
+        photo = (
+            session.execute(
+                select(CasePhoto)
+                .join(Alert, Alert.case_id == CasePhoto.case_id)
+                .where(Alert.id == handoff.alert_id, CasePhoto.sha256 == stored.get("sha256"))
+                .order_by(CasePhoto.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+        package["photo"] = (
+            {"media_type": stored.get("media_type"), "sha256": photo.sha256, "ref": photo.public_id}
+            if photo is not None
+            else None
+        )
+        handoff.package = package  # a new dict: the JSON column is written
+        converted += 1
+    session.flush()
+    return (rows[-1].id if len(rows) == limit else None), converted

@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from fanguai.alerts import actions, alerting, service, subscribers, views
+from fanguai.alerts import actions, alerting, optout, service, subscribers, views
+from fanguai.alerts.transports import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from fanguai.core.actor import Actor
 from fanguai.errors import NotFound
-from fanguai.web.deps import get_session, require
+from fanguai.web.deps import get_session, public, require
 
 router = APIRouter(prefix="/api", tags=["alerts"])
 
@@ -159,7 +161,7 @@ def handoff(
     if not packages:
         raise NotFound("no hand-off: the alert has not left Jiangsu")
     return JSONResponse(
-        packages[-1].package,
+        alerting.handoff_package(session, packages[-1]),
         headers={"Content-Disposition": f'attachment; filename="handoff-{case.case_no}.json"'},
     )
 
@@ -242,3 +244,26 @@ def add_subscriber(
     """Register a subscriber; an unknown channel answers 422 naming the field."""
     sub = actions.add_subscriber(session, actor=actor, data=body.model_dump())
     return {"id": sub.public_id, "kind": sub.kind, "channel": sub.channel}
+
+
+@router.post("/alerts/app-tokens/withdraw")
+async def withdraw_app_token(
+    request: Request,
+    actor: Actor = public(),
+    session: Session = Depends(get_session),
+) -> dict[str, Any]:
+    """The app's push service withdraws a push token (consent withdrawn in the app).
+
+    No login: the request is signed like the alerts sent to the service
+    (``X-Fanguai-Endpoint``, ``X-Fanguai-Timestamp``, ``X-Fanguai-Signature``), with its
+    endpoint's secret. Body ``{"ref": "<push token>"}``. A repeat answers the same."""
+    body = await request.body()
+    await run_in_threadpool(
+        actions.withdraw_app_token,
+        session,
+        endpoint_id=request.headers.get(optout.ENDPOINT_HEADER, "")[:36],
+        timestamp=request.headers.get(TIMESTAMP_HEADER),
+        signature=request.headers.get(SIGNATURE_HEADER),
+        body=body,
+    )
+    return {"status": "withdrawn"}

@@ -55,3 +55,25 @@ def sink(
                     typer.echo(f"{seen} deliveries received")
         except KeyboardInterrupt:
             return
+
+
+@app.command("encrypt-photos")
+def encrypt_photos(
+    decrypt: Annotated[
+        bool, typer.Option("--decrypt", help="Put them back in clear (before a downgrade).")
+    ] = False,
+) -> None:
+    """Encrypt the case photos stored in clear before migration 0016, delete those of erased
+    children, and take the clear photo out of old hand-off packages (safe to run again)."""
+    from fanguai.alerts.jobs import encrypt_legacy_photos
+    from fanguai.cli import common
+
+    @common.reports_errors
+    def run() -> int:
+        return encrypt_legacy_photos(common.database(), decrypt=decrypt)
+
+    n = run()
+    if decrypt:
+        typer.echo(f"{n} photo(s) decrypted")
+    else:
+        typer.echo(f"{n} photo(s) or hand-off package(s) encrypted, deleted or converted")

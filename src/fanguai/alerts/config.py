@@ -77,6 +77,11 @@ class AlertSettings(BaseSettings):
     rescue_hours: int = Field(2, ge=1, description="Deadline of the rescue (search) duty.")
     investigation_hours: int = Field(24, ge=1)
     family_hours: int = Field(24, ge=1)
+    inactive_retention_months: int = Field(
+        12,
+        ge=1,
+        description="A deactivated volunteer's address or app user's token is erased after it.",
+    )
 
     @field_validator("schedule")
     @classmethod

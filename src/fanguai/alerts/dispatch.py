@@ -22,9 +22,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from fanguai.alerts import optout
 from fanguai.alerts.config import AlertSettings, alert_settings
 from fanguai.alerts.models import (
     CHANNELS,
@@ -35,7 +36,7 @@ from fanguai.alerts.models import (
     AlertStage,
     AlertSubscriber,
 )
-from fanguai.alerts.spatial import Ring
+from fanguai.alerts.spatial import Ring, haversine_km
 from fanguai.alerts.subscribers import (
     CHANNEL_CODE,
     Audience,
@@ -60,6 +61,13 @@ log = logging.getLogger(__name__)
 WORKER = system_actor("worker:alerts")
 BEIJING = ZoneInfo("Asia/Shanghai")
 SEX = {"male": "男", "female": "女", "unknown": "性别不详"}
+
+
+def platform_secret() -> str:
+    """The installation secret that signs opt-out links (the web app checks them with it)."""
+    from fanguai.settings import get_settings
+
+    return get_settings().secret_key.get_secret_value()
 
 
 # ---------------------------------------------------------------- planning
@@ -119,13 +127,25 @@ def _batch_sizes(session: Session, settings: AlertSettings) -> dict[int, int]:
 
 def _plan_chunk(
     session: Session, stage: AlertStage, chunk: Audience, sizes: dict[int, int], now: datetime
-) -> None:
+) -> int:
+    # Subscribers who registered inside the ring while it was out already have their delivery
+    # of this stage (``catch_up``): a range scan of the (stage, subscriber) unique index.
+    have = set(
+        session.execute(
+            select(AlertDelivery.subscriber_id).where(
+                AlertDelivery.stage_id == stage.id,
+                AlertDelivery.subscriber_id.between(int(chunk.ids[0]), int(chunk.ids[-1])),
+            )
+        ).scalars()
+    )
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
     for sid, endpoint, channel in zip(
         chunk.ids.tolist(), chunk.endpoint.tolist(), chunk.channel.tolist(), strict=True
     ):
-        groups[(channel, endpoint)].append(sid)
+        if sid not in have:
+            groups[(channel, endpoint)].append(sid)
     rows: list[dict[str, int]] = []
+    batches: list[AlertBatch] = []
     for (channel, endpoint), ids in sorted(groups.items()):
         size = sizes.get(endpoint, 500)
         for start in range(0, len(ids), size):
@@ -140,9 +160,27 @@ def _plan_chunk(
             )
             session.add(batch)
             session.flush()
+            batches.append(batch)
             rows += [{"stage_id": stage.id, "subscriber_id": s, "batch_id": batch.id} for s in part]
-    if rows:
-        session.execute(_insert(session), rows)
+    if not rows:
+        return 0
+    session.execute(_insert(session), rows)
+    # A subscriber caught up by another transaction between the check above and this insert
+    # was skipped by ON CONFLICT DO NOTHING: count the rows written, not the rows tried, and
+    # size the batches (or drop an empty one) by them.
+    written = dict(
+        session.execute(
+            select(AlertDelivery.batch_id, func.count())
+            .where(AlertDelivery.batch_id.in_([b.id for b in batches]))
+            .group_by(AlertDelivery.batch_id)
+        ).all()
+    )
+    for batch in batches:
+        if written.get(batch.id, 0):
+            batch.size = written[batch.id]
+        else:
+            session.delete(batch)
+    return sum(written.values())
 
 
 def plan_stage(
@@ -176,9 +214,11 @@ def plan_stage(
                 stage.status = "planned"
                 act.detail["recipients"] = stage.recipients
                 return planned
-            _plan_chunk(session, stage, chunk, sizes, now)
+            # Added in SQL: a catch-up adding its recipient concurrently is not lost.
+            stage.recipients = AlertStage.recipients + _plan_chunk(
+                session, stage, chunk, sizes, now
+            )
             stage.planned_upto = int(chunk.ids[-1])
-            stage.recipients += len(chunk)
             act.detail["planned"] = len(chunk)
         planned += len(chunk)
         start = end
@@ -194,6 +234,55 @@ def plan_pending(db: Database, now: datetime, settings: AlertSettings | None = N
         )
         session.rollback()
         return sum(plan_stage(session, sid, now, settings) for sid in ids)
+
+
+def catch_up(session: Session, sub: AlertSubscriber, now: datetime) -> int:
+    """Give a subscriber who (re)joined inside an active alert's current ring that alert's
+    current stage, inside the caller's action: a batch of one and its delivery row, sent like
+    any other. The delivery is unique per (stage, subscriber), so nobody gets a stage twice,
+    whichever of this and the planner comes first. Returns how many alerts it caught up."""
+    if not sub.active:
+        return 0
+    caught = 0
+    for alert in session.execute(select(Alert).where(Alert.status == "active")).scalars():
+        if sub.lat is not None and sub.lng is not None:
+            distance = haversine_km(alert.lat, alert.lng, np.array([sub.lat]), np.array([sub.lng]))
+            if not Ring(alert.lat, alert.lng, alert.radius_km).contains(distance)[0]:
+                continue
+        stage = (
+            session.execute(
+                select(AlertStage)
+                .where(
+                    AlertStage.alert_id == alert.id,
+                    AlertStage.kind != "withdraw",
+                    AlertStage.status != "cancelled",
+                )
+                .order_by(AlertStage.seq.desc())
+            )
+            .scalars()
+            .first()
+        )
+        if stage is None:
+            continue
+        batch = AlertBatch(
+            stage_id=stage.id,
+            endpoint_id=sub.endpoint_id,
+            channel=sub.channel,
+            status="pending",
+            size=1,
+            next_attempt_at=now,
+        )
+        session.add(batch)
+        session.flush()
+        inserted = session.execute(
+            _insert(session).values(stage_id=stage.id, subscriber_id=sub.id, batch_id=batch.id)
+        ).rowcount
+        if not inserted:  # the planner got there first
+            session.delete(batch)
+            continue
+        stage.recipients = AlertStage.recipients + 1  # in SQL, beside a planner's update
+        caught += 1
+    return caught
 
 
 # ---------------------------------------------------------------- messages
@@ -276,6 +365,20 @@ def _claim(
             batch.last_error = "alert withdrawn"
             return None
         rows = _recipients(session, batch, alert)
+        gone = [delivery_id for delivery_id, sub in rows if not sub.active]
+        if gone:  # deactivated or opted out since planning: nothing more goes to them
+            session.execute(
+                update(AlertDelivery)
+                .where(AlertDelivery.id.in_(gone), AlertDelivery.error.is_(None))
+                .values(error="unsubscribed")
+                .execution_options(synchronize_session=False)
+            )
+            rows = [(d, sub) for d, sub in rows if sub.active]
+            act.detail["unsubscribed"] = len(gone)
+        if not rows:
+            batch.status = "sent"
+            batch.sent_at = now
+            return None
         if batch.channel == "internal":
             for _, sub in rows:
                 enqueue(
@@ -305,6 +408,10 @@ def _claim(
                     else None,
                     ref=sub.external_ref,
                     label=sub.label,
+                    optout=settings.public_base_url
+                    + optout.optout_path(platform_secret(), sub.public_id, now)
+                    if sub.kind == "volunteer"
+                    else None,
                 )
             )
         endpoint = Endpoint(

@@ -152,13 +152,26 @@ class CaseEvent(Base):
 
 
 class CasePhoto(PublicIdMixin, Base):
-    """A photo of the child, re-encoded on upload (no EXIF, no GPS)."""
+    """A photo of the child, re-encoded on upload (no EXIF, no GPS) and field-encrypted under
+    the child's data key (erasing the child shreds the photo too)."""
 
     __tablename__ = "missing_case_photo"
 
     case_id: Mapped[int] = mapped_column(ForeignKey("missing_case.id"), index=True)
     media_type: Mapped[str] = mapped_column(String(20))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # The JPEG, base64, as an ``fg1:`` token (see fanguai.alerts.photos.store/load).
+    content: Mapped[str | None] = mapped_column(
+        Text,
+        info={
+            "classification": "sensitive",
+            "encryption": "field",
+            "purpose": "recognise the missing child (photo)",
+            "retention": "case",
+        },
+    )
+    # Photos stored before 0016 in clear: encrypted into ``content`` and emptied by
+    # ``fanguai alerts encrypt-photos`` (also the worker job ``alerts.photos``).
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -258,6 +271,14 @@ class AlertSubscriber(PublicIdMixin, Base):
     lng: Mapped[float | None] = mapped_column(Float)
     county_code: Mapped[str | None] = mapped_column(String(6))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set when the subscriber withdrew consent (opt-out link, app token withdrawal): the
+    # address is gone, the row stays only so that a repeated opt-out gives the same answer.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When staff switched the subscriber off: a volunteer's address or an app user's push
+    # token is kept for ``FANGUAI_ALERTS_INACTIVE_RETENTION_MONTHS`` after it (reactivation),
+    # then erased by the job ``alerts.retention``, which sets ``erased_at``.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped on every change: the spatial index reloads what changed since it was built.
     version: Mapped[int] = mapped_column(Integer, default=0, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

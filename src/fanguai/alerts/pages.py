@@ -4,6 +4,7 @@ withdraw, close, delivery status), the report form, and the public alert page fo
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -11,9 +12,20 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fanguai.alerts import actions, alerting, service, views
-from fanguai.alerts.models import CATEGORIES, Alert, CasePhoto, MissingCase
-from fanguai.alerts.photos import MAX_BYTES
+from fanguai.alerts import actions, alerting, service, subscribers, views
+from fanguai.alerts.models import (
+    CATEGORIES,
+    CHANNELS,
+    HUB_TYPES,
+    SUBSCRIBER_KINDS,
+    Alert,
+    AlertEndpoint,
+    AlertSubscriber,
+    CasePhoto,
+    MissingCase,
+)
+from fanguai.alerts.optout import TokenRefused, read_token
+from fanguai.alerts.photos import MAX_BYTES, photo_bytes
 from fanguai.core.actor import Actor
 from fanguai.db import utcnow
 from fanguai.errors import InvalidInput, NotFound
@@ -293,7 +305,10 @@ def case_photo(
     case = session.get(MissingCase, photo.case_id)
     if case is None or not service.in_scope(actor, case):
         raise NotFound("photo not found")
-    return Response(photo.data, media_type=photo.media_type)
+    data = photo_bytes(session, photo)
+    if data is None:
+        raise NotFound("photo not found")
+    return Response(data, media_type=photo.media_type, headers={"Cache-Control": "no-store"})
 
 
 def _public_alert(session: Session, alert_id: str) -> Alert:
@@ -328,6 +343,241 @@ def public_alert_photo(
     """The child's photo while the alert is active."""
     alert = _public_alert(session, alert_id)
     photo = alerting.latest_photo(session, alert.case) if alert.status == "active" else None
-    if photo is None:
+    data = photo_bytes(session, photo) if photo is not None else None
+    if photo is None or data is None:
         raise NotFound("photo not found")
-    return Response(photo.data, media_type=photo.media_type)
+    return Response(data, media_type=photo.media_type, headers={"Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------- subscribers (staff)
+
+SUBSCRIBER_FORM = (
+    "kind",
+    "channel",
+    "hub_type",
+    "label",
+    "endpoint",
+    "unit_code",
+    "address",
+    "external_ref",
+    "lat",
+    "lng",
+)
+
+
+def _masked_ref(ref: str | None) -> str:
+    if not ref:
+        return "—"
+    if ref.startswith("x:"):
+        return "（已撤回）"
+    return "…" + ref[-4:] if len(ref) > 4 else "****"
+
+
+def _subscriber_row(sub: AlertSubscriber) -> dict:
+    """A subscriber in the list: never the address, only its stored hint (masked)."""
+    return {
+        "id": sub.public_id,
+        "kind": sub.kind,
+        "hub_type": sub.hub_type,
+        "label": sub.label,
+        "channel": sub.channel,
+        "endpoint": sub.endpoint.name if sub.endpoint is not None else "—",
+        "contact": sub.address_hint or _masked_ref(sub.external_ref),
+        "county": sub.county_code or "—",
+        "active": sub.active,
+        "opted_out": sub.opted_out_at is not None,
+        "erased": sub.erased_at is not None,
+        "created_at": sub.created_at,
+    }
+
+
+@router.get("/alerts/subscribers")
+def subscribers_page(
+    request: Request,
+    kind: str = Query("", pattern="^(|police_unit|transport_hub|volunteer|app_user|partner)$"),
+    channel: str = Query("", pattern="^(|internal|webhook|email|sms)$"),
+    county: str = Query("", pattern="^([0-9]{6})?$"),
+    active: str = Query("", pattern="^(|yes|no)$"),
+    page: int = Query(1, ge=1, le=10_000),
+    actor: Actor = require("subscribers.manage"),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Subscribers with filters and counts (addresses masked), to add or switch off."""
+    rows, total = subscribers.list_subscribers(
+        session,
+        kind=kind or None,
+        channel=channel or None,
+        county=county or None,
+        active={"yes": True, "no": False}.get(active),
+        page=page,
+    )
+    filters = {"kind": kind, "channel": channel, "county": county, "active": active}
+    return render(
+        request,
+        "alerts/subscribers.html",
+        {
+            "rows": [_subscriber_row(s) for s in rows],
+            "total": total,
+            "counts": sorted(subscribers.counts_by_kind(session).items()),
+            "filters": filters,
+            "query": urlencode({k: v for k, v in filters.items() if v}),
+            "kinds": SUBSCRIBER_KINDS,
+            "channels": CHANNELS,
+            "page": page,
+            "pages": max(1, -(-total // subscribers.PAGE_SIZE)),
+        },
+    )
+
+
+def _subscriber_form(
+    request: Request,
+    session: Session,
+    values: dict,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    endpoints = session.execute(
+        select(AlertEndpoint).where(AlertEndpoint.active.is_(True)).order_by(AlertEndpoint.name)
+    ).scalars()
+    return render(
+        request,
+        "alerts/subscriber_new.html",
+        {
+            "values": values,
+            "errors": errors,
+            "kinds": SUBSCRIBER_KINDS,
+            "channels": CHANNELS,
+            "hub_types": HUB_TYPES,
+            "endpoints": [{"id": e.public_id, "name": e.name, "kind": e.kind} for e in endpoints],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/alerts/subscribers/new")
+def new_subscriber_page(
+    request: Request,
+    actor: Actor = require("subscribers.manage"),
+    session: Session = Depends(get_session),
+) -> Response:
+    """The form to register a subscriber."""
+    return _subscriber_form(request, session, {"kind": "volunteer", "channel": "sms"}, {})
+
+
+@router.post("/alerts/subscribers/new")
+def new_subscriber(
+    request: Request,
+    kind: str = Form("", max_length=20),
+    channel: str = Form("", max_length=20),
+    hub_type: str = Form("", max_length=10),
+    label: str = Form("", max_length=80),
+    endpoint: str = Form("", max_length=80),
+    unit_code: str = Form("", max_length=20),
+    address: str = Form("", max_length=200),
+    external_ref: str = Form("", max_length=120),
+    lat: str = Form("", max_length=20),
+    lng: str = Form("", max_length=20),
+    actor: Actor = require("subscribers.manage"),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Register the subscriber (the API's rules); on bad input the form comes back with what was
+    typed and, beside the field, what is wrong."""
+    values = dict(
+        kind=kind,
+        channel=channel,
+        hub_type=hub_type,
+        label=label,
+        endpoint=endpoint,
+        unit_code=unit_code,
+        address=address,
+        external_ref=external_ref,
+        lat=lat,
+        lng=lng,
+    )
+    try:
+        data = {**values, "lat": _parse_float(lat, "lat"), "lng": _parse_float(lng, "lng")}
+        actions.add_subscriber(session, actor=actor, data=data)
+    except InvalidInput as exc:
+        field = exc.field if exc.field in SUBSCRIBER_FORM else "form"
+        return _subscriber_form(request, session, values, {field: exc.message}, 422)
+    return RedirectResponse("/alerts/subscribers", status_code=303)
+
+
+@router.post("/alerts/subscribers/{subscriber_id}/deactivate")
+def deactivate_subscriber(
+    subscriber_id: str,
+    actor: Actor = require("subscribers.manage"),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Stop sending alerts to a subscriber."""
+    actions.deactivate_subscriber(session, actor=actor, subscriber_id=subscriber_id)
+    return RedirectResponse("/alerts/subscribers", status_code=303)
+
+
+@router.post("/alerts/subscribers/{subscriber_id}/reactivate")
+def reactivate_subscriber(
+    subscriber_id: str,
+    actor: Actor = require("subscribers.manage"),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Send alerts to a deactivated subscriber again (never to one who opted out)."""
+    actions.reactivate_subscriber(session, actor=actor, subscriber_id=subscriber_id)
+    return RedirectResponse("/alerts/subscribers", status_code=303)
+
+
+# ---------------------------------------------------------------- opt-out (public)
+
+
+def _platform_secret(request: Request) -> str:
+    return request.app.state.settings.secret_key.get_secret_value()
+
+
+def _optout_page(request: Request, state: str, token: str = "", status_code: int = 200) -> Response:
+    return render(
+        request,
+        "alerts/optout.html",
+        {"state": state, "token": token},
+        status_code=status_code,
+    )
+
+
+@router.get("/public/optout/{token}")
+def optout_page(
+    request: Request,
+    token: str,
+    actor: Actor = public(),
+    session: Session = Depends(get_session),
+) -> Response:
+    """The opt-out link of an alert message: asks to confirm (a link preview must not opt out)."""
+    try:
+        public_id = read_token(_platform_secret(request), token, utcnow())
+        sub = subscribers.get_subscriber(session, public_id)
+    except TokenRefused as exc:
+        return _optout_page(
+            request, "expired" if exc.expired else "invalid", "", 410 if exc.expired else 400
+        )
+    except NotFound:
+        return _optout_page(request, "invalid", "", 404)
+    if sub.opted_out_at is not None:
+        return _optout_page(request, "done")
+    return _optout_page(request, "confirm", token)
+
+
+@router.post("/public/optout/{token}")
+def optout(
+    request: Request,
+    token: str,
+    actor: Actor = public(),
+    session: Session = Depends(get_session),
+) -> Response:
+    """Opt out (also the RFC 8058 one-click POST of mail clients): no more alerts, address
+    deleted. The signed token is the authority; a repeat gives the same answer."""
+    try:
+        actions.opt_out(session, actor=actor, token=token, secret=_platform_secret(request))
+    except TokenRefused as exc:
+        return _optout_page(
+            request, "expired" if exc.expired else "invalid", "", 410 if exc.expired else 400
+        )
+    except NotFound:
+        return _optout_page(request, "invalid", "", 404)
+    return _optout_page(request, "done")

@@ -7,15 +7,17 @@ go through an endpoint: a partner's webhook, an SMTP relay or an SMS gateway.
 
 from __future__ import annotations
 
+import calendar
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from fanguai.alerts.models import (
@@ -177,7 +179,12 @@ def add_subscriber(session: Session, data: Mapping[str, Any]) -> AlertSubscriber
     label = str(data.get("label") or "").strip()[:80]
     point = None
     if kind != "partner":
-        point = check_point(data.get("lat"), data.get("lng"))
+        try:
+            point = check_point(data.get("lat"), data.get("lng"))
+        except InvalidInput as exc:  # named after the subscriber's own fields, not a case's
+            field = "lng" if exc.field == "last_seen_lng" else "lat"
+            message = exc.message.replace("the last-seen place", "the subscriber's point")
+            raise InvalidInput(message.replace("last_seen_", ""), field=field) from None
         if point is None:
             raise InvalidInput("a subscriber near a place needs its point", field="lat")
     sub = AlertSubscriber(
@@ -244,8 +251,9 @@ def subscriber_address(sub_public_id: str, token: str | None) -> str | None:
     )
 
 
-def deactivate(session: Session, public_id: str) -> AlertSubscriber:
-    """Stop sending to a subscriber (inside the caller's action)."""
+def deactivate(session: Session, public_id: str, now: datetime) -> AlertSubscriber:
+    """Stop sending to a subscriber (inside the caller's action); a volunteer's address or an
+    app user's push token is kept for the retention period (reactivation), then erased."""
     sub = session.execute(
         select(AlertSubscriber).where(AlertSubscriber.public_id == public_id)
     ).scalar_one_or_none()
@@ -254,8 +262,194 @@ def deactivate(session: Session, public_id: str) -> AlertSubscriber:
     if not sub.active:
         raise Conflict("the subscriber is already inactive")
     sub.active = False
+    sub.deactivated_at = now
     sub.version = _next_version(session)
     return sub
+
+
+def get_subscriber(session: Session, public_id: str) -> AlertSubscriber:
+    """A subscriber by public id, or NotFound."""
+    sub = session.execute(
+        select(AlertSubscriber).where(AlertSubscriber.public_id == public_id)
+    ).scalar_one_or_none()
+    if sub is None:
+        raise NotFound("subscriber not found")
+    return sub
+
+
+def reactivate(session: Session, public_id: str) -> AlertSubscriber:
+    """Send alerts to a deactivated subscriber again (inside the caller's action); never to one
+    who withdrew consent (their address is gone: they register anew)."""
+    sub = get_subscriber(session, public_id)
+    if sub.opted_out_at is not None:
+        raise Conflict("the subscriber withdrew consent; only they can subscribe again")
+    if sub.erased_at is not None:
+        raise Conflict(
+            "the subscriber's address was erased after the retention period; register anew"
+        )
+    if sub.active:
+        raise Conflict("the subscriber is already active")
+    sub.active = True
+    sub.deactivated_at = None
+    sub.version = _next_version(session)
+    return sub
+
+
+def ref_digest(ref: str) -> str:
+    """What stays of a withdrawn push token: its keyed hash (a repeated withdrawal finds it)."""
+    return "x:" + field_crypto().blind_index("alert_subscriber.external_ref", ref)
+
+
+def opt_out(session: Session, sub: AlertSubscriber, now: datetime) -> bool:
+    """Withdraw consent (inside the caller's action): no more alerts, the address deleted, a
+    push token replaced by its keyed hash. False if it was done before (nothing changes)."""
+    if sub.opted_out_at is not None:
+        return False
+    sub.active = False
+    sub.opted_out_at = now
+    sub.address = None
+    sub.address_hint = None
+    if sub.external_ref and sub.kind == "app_user":
+        sub.external_ref = ref_digest(sub.external_ref)
+    sub.version = _next_version(session)
+    return True
+
+
+def shred_address(sub_public_id: str) -> None:
+    """Crypto-shred the subscriber's data key (after the opt-out committed): copies of the
+    address in backups can no longer be read either."""
+    field_crypto().keystore.shred(f"alert_subscriber:{sub_public_id}")
+
+
+# Whose contact details are personal data, kept only for a while after deactivation (hubs,
+# partners and police units are organisations: their addresses stay for a reactivation).
+RETAINED_KINDS = ("volunteer", "app_user")
+
+
+def months_before(when: datetime, months: int) -> datetime:
+    """``when`` less ``months`` calendar months (the 31st becomes a shorter month's last day)."""
+    index = when.year * 12 + when.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(when.day, calendar.monthrange(year, month + 1)[1])
+    return when.replace(year=year, month=month + 1, day=day)
+
+
+def _retained() -> tuple[Any, ...]:
+    """Deactivated volunteers and app users whose contact is still kept."""
+    return (
+        AlertSubscriber.kind.in_(RETAINED_KINDS),
+        AlertSubscriber.active.is_(False),
+        AlertSubscriber.opted_out_at.is_(None),
+        AlertSubscriber.erased_at.is_(None),
+    )
+
+
+def retention_due(session: Session, now: datetime, months: int) -> bool:
+    """Whether ``erase_inactive`` has anything to do (a clock to start, a contact to erase)."""
+    due = (AlertSubscriber.deactivated_at.is_(None)) | (
+        AlertSubscriber.deactivated_at <= months_before(now, months)
+    )
+    return (
+        session.execute(select(AlertSubscriber.id).where(*_retained(), due).limit(1)).first()
+        is not None
+    )
+
+
+def erase_inactive(session: Session, now: datetime, months: int, *, limit: int = 200) -> list[str]:
+    """Inside the caller's action: start the clock of volunteers and app users deactivated
+    before it was kept, then erase the address, its hint, the push token (kept as its keyed
+    hash, so a later withdrawal still finds it) and the point of up to ``limit`` of those
+    deactivated at least ``months`` ago, and shred their data keys. Returns their public ids.
+    Opted-out subscribers were erased at once and are not touched."""
+    pending = _retained()
+    session.execute(
+        update(AlertSubscriber)
+        .where(*pending, AlertSubscriber.deactivated_at.is_(None))
+        .values(deactivated_at=now)
+    )
+    rows = (
+        session.execute(
+            select(AlertSubscriber)
+            .where(*pending, AlertSubscriber.deactivated_at <= months_before(now, months))
+            .order_by(AlertSubscriber.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    for sub in rows:
+        sub.address = None
+        sub.address_hint = None
+        if sub.external_ref and not sub.external_ref.startswith("x:"):
+            sub.external_ref = ref_digest(sub.external_ref)
+        sub.lat = sub.lng = None
+        sub.erased_at = now
+        sub.version = _next_version(session)
+        session.flush()
+    # Shred last, as ``people.erase`` does: if the database write fails the keys survive and
+    # nothing is half-erased (a repeat shreds again: idempotent).
+    for sub in rows:
+        shred_address(sub.public_id)
+    return [sub.public_id for sub in rows]
+
+
+def app_users_by_ref(session: Session, endpoint: AlertEndpoint, ref: str) -> list[AlertSubscriber]:
+    """Every app user of ``endpoint`` with this push token, oldest first (withdrawn ones too,
+    found by the token's keyed hash: a token can be registered again after a withdrawal), or
+    NotFound."""
+    subs = list(
+        session.execute(
+            select(AlertSubscriber)
+            .where(
+                AlertSubscriber.kind == "app_user",
+                AlertSubscriber.endpoint_id == endpoint.id,
+                AlertSubscriber.external_ref.in_((ref, ref_digest(ref))),
+            )
+            .order_by(AlertSubscriber.id)
+        ).scalars()
+    )
+    if not subs:
+        raise NotFound("no app user with this push token at this endpoint", field="ref")
+    return subs
+
+
+PAGE_SIZE = 50
+
+
+def list_subscribers(
+    session: Session,
+    *,
+    kind: str | None = None,
+    channel: str | None = None,
+    county: str | None = None,
+    active: bool | None = None,
+    page: int = 1,
+) -> tuple[list[AlertSubscriber], int]:
+    """Subscribers matching the filters, newest first, one page; and how many match."""
+    where = []
+    if kind:
+        where.append(AlertSubscriber.kind == kind)
+    if channel:
+        where.append(AlertSubscriber.channel == channel)
+    if county:
+        where.append(AlertSubscriber.county_code == county)
+    if active is not None:
+        where.append(AlertSubscriber.active.is_(active))
+    total = session.execute(
+        select(func.count()).select_from(AlertSubscriber).where(*where)
+    ).scalar_one()
+    rows = (
+        session.execute(
+            select(AlertSubscriber)
+            .where(*where)
+            .order_by(AlertSubscriber.id.desc())
+            .offset((page - 1) * PAGE_SIZE)
+            .limit(PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    return list(rows), total
 
 
 def counts_by_kind(session: Session) -> dict[tuple[str, str], int]:

@@ -47,6 +47,7 @@ class Recipient:
     address: str | None = None  # e-mail or mobile number (e-mail and SMS only)
     ref: str | None = None  # the partner's own reference (app users)
     label: str | None = None
+    optout: str | None = None  # the volunteer's one-click opt-out link (e-mail and SMS)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,11 @@ class SmsGatewayTransport:
     def send(self, endpoint: Endpoint, batch: Batch) -> dict[str, str]:
         refused = {r.delivery: "no mobile number" for r in batch.recipients if not r.address}
         messages = [
-            {"id": r.delivery, "to": r.address, "text": batch.text}
+            {
+                "id": r.delivery,
+                "to": r.address,
+                "text": batch.text + (f" 退订：{r.optout}" if r.optout else ""),
+            }
             for r in batch.recipients
             if r.address
         ]
@@ -262,7 +267,13 @@ class SmtpTransport:
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = f"<{r.delivery.replace(':', '.')}@fanguai>"
         message["X-Fanguai-Delivery"] = r.delivery
-        message.set_content(batch.text)
+        text = batch.text
+        if r.optout:
+            # RFC 8058 one-click: the mail client POSTs "List-Unsubscribe=One-Click" to it.
+            message["List-Unsubscribe"] = f"<{r.optout}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            text += f"\n\n不想再收到预警？一键退订：{r.optout}"
+        message.set_content(text)
         return message
 
 

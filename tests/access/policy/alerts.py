@@ -1,11 +1,18 @@
 """Targets for the alerts module's placeholders: the demo's cases (an open one in 姑苏区 with
-its alert out, a closed one in 玄武区), the open case's photo and its public alert."""
+its alert out, a closed one in 玄武区), the open case's photo, its public alert, and a demo
+volunteer's opt-out link."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from fanguai.alerts.models import Alert, CasePhoto, MissingCase
+from fanguai.alerts.models import Alert, AlertSubscriber, CasePhoto, MissingCase
+from fanguai.alerts.optout import make_token
+from fanguai.db import utcnow
+
+# The test app's platform secret (tests/conftest.py, fixture ``settings``): opt-out links are
+# signed with it.
+TEST_SECRET = "test-secret-key-0123456789abcdefghijkl"  # noqa: S105 - the tests' own
 
 
 def _target(case: MissingCase, public_id: str) -> dict:
@@ -26,7 +33,25 @@ def targets(session) -> dict[str, dict[str, dict]]:  # type: ignore[no-untyped-d
         "alerted_case": {},
         "case_photo": {},
         "public_alert": {},
+        "optout_token": {},
     }
+    volunteer = (
+        session.execute(
+            select(AlertSubscriber)
+            .where(AlertSubscriber.kind == "volunteer", AlertSubscriber.opted_out_at.is_(None))
+            .order_by(AlertSubscriber.id)
+        )
+        .scalars()
+        .first()
+    )
+    if volunteer is not None:
+        # Public: the page names nothing of the volunteer (its "secret" is the address hint).
+        out["optout_token"]["volunteer"] = {
+            "id": make_token(TEST_SECRET, volunteer.public_id, utcnow()),
+            "division": "320000",
+            "department": "police",
+            "secret": volunteer.address_hint or volunteer.public_id,
+        }
     for label, case in by_label.items():
         out["missing_case"][label] = _target(case, case.public_id)
         alert = session.execute(select(Alert).where(Alert.case_id == case.id)).scalar_one_or_none()

@@ -44,6 +44,32 @@ def _leader_id(c) -> str:  # type: ignore[no-untyped-def]
         ).scalar_one()
 
 
+def _subscriber(c) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from fanguai.alerts.models import AlertSubscriber
+
+    with c.app.state.db.session() as session:
+        return (
+            session.execute(select(AlertSubscriber.public_id).order_by(AlertSubscriber.id))
+            .scalars()
+            .first()
+        )
+
+
+def _endpoint(c) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from fanguai.alerts.models import AlertEndpoint
+
+    with c.app.state.db.session() as session:
+        return (
+            session.execute(select(AlertEndpoint.public_id).where(AlertEndpoint.kind == "webhook"))
+            .scalars()
+            .first()
+        )
+
+
 EXAMPLES = {
     ("POST", "/api/cases"): lambda c, login: login("gusu.police").post(
         "/api/cases", json={**CASE, "last_seen_at": (utcnow() - timedelta(minutes=5)).isoformat()}
@@ -110,5 +136,35 @@ EXAMPLES = {
     ("POST", "/cases/{case_id}/photos"): lambda c, login: login("gusu.police").post(
         f"/cases/{_case(login)}/photos",
         files={"photo": ("x.png", b"not an image", "image/png")},
+    ),
+    ("POST", "/alerts/subscribers/new"): lambda c, login: _form(
+        login,
+        "gusu.chief",
+        "/alerts/subscribers/new",
+        {
+            "kind": "volunteer",
+            "channel": "sms",
+            "address": "13800009999",
+            "lat": "48.85",
+            "lng": "2.35",
+        },
+    ),
+    ("POST", "/alerts/subscribers/{subscriber_id}/deactivate"): lambda c, login: _form(
+        login, "gusu.chief", f"/alerts/subscribers/{_subscriber(c)}/deactivate"
+    ),
+    ("POST", "/alerts/subscribers/{subscriber_id}/reactivate"): lambda c, login: _form(
+        login, "gusu.chief", f"/alerts/subscribers/{_subscriber(c)}/reactivate"
+    ),
+    ("POST", "/public/optout/{token}"): lambda c, login: c.post(
+        "/public/optout/not-a-token", follow_redirects=False
+    ),
+    ("POST", "/api/alerts/app-tokens/withdraw"): lambda c, login: c.post(
+        "/api/alerts/app-tokens/withdraw",
+        content=b'{"ref": "demo-push-0000"}',
+        headers={
+            "X-Fanguai-Endpoint": _endpoint(c),
+            "X-Fanguai-Timestamp": "1",
+            "X-Fanguai-Signature": "sha256=forged",
+        },
     ),
 }
