@@ -88,3 +88,17 @@ def test_the_page_shows_the_schedule_and_keeps_the_form_on_an_error(login, sessi
 def test_staff_without_the_permission_get_no_page(login) -> None:  # type: ignore[no-untyped-def]
     assert login("gusu.police").get("/retention").status_code == 403
     assert login("gusu.police").get("/api/retention/schedule").status_code == 403
+
+
+def test_a_record_page_links_a_supervisor_to_the_hold_form_filled_in(login, session) -> None:  # type: ignore[no-untyped-def]
+    lead_id = _lead_at(session, "320508-GA")
+    link = f"/retention?type=lead&amp;id={lead_id}#hold"
+    chief = login("gusu.chief")
+    assert link in chief.get(f"/leads/{lead_id}").text
+    form = chief.get(f"/retention?type=lead&id={lead_id}").text
+    assert f'value="{lead_id}"' in form and '<option value="lead" selected>' in form
+    # an unknown type fills in nothing
+    assert f'value="{lead_id}"' not in chief.get(f"/retention?type=person&id={lead_id}").text
+    # an officer without the permission sees the lead but no link
+    page = login("gusu.police").get(f"/leads/{lead_id}")
+    assert page.status_code == 200 and "/retention?" not in page.text

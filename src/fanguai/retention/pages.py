@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -62,11 +62,16 @@ def _page(
 @router.get("/retention")
 def retention_page(
     request: Request,
+    hold_type: str = Query("", alias="type", max_length=20),
+    hold_id: str = Query("", alias="id", max_length=36),
     actor: Actor = require("retention.hold"),
     session: Session = Depends(get_session),
 ) -> Response:
-    """The schedule with what is due now, and the legal holds in scope."""
-    return _page(request, session, actor)
+    """The schedule with what is due now, and the legal holds in scope.
+
+    ``type`` and ``id`` fill in the hold form (the link on a record's own page)."""
+    form = {"object_type": hold_type, "object_id": hold_id} if hold_type in HOLD_TYPES else None
+    return _page(request, session, actor, form=form)
 
 
 @router.post("/retention/holds")

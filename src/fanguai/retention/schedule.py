@@ -118,31 +118,30 @@ def lead_candidates(session: Session, cutoff: datetime) -> Iterator[tuple[str, d
     yield from ((p, s) for p, s in rows)
 
 
-def case_candidates(session: Session, cutoff: datetime) -> Iterator[tuple[str, datetime]]:
-    """Closed missing-child cases."""
+def _ended(
+    session: Session, cutoff: datetime, model: Any, object_type: str, status: str, at: Any
+) -> Iterator[tuple[str, datetime]]:
+    """Records of ``model`` in ``status`` whose moment ``at`` is set and at most ``cutoff``."""
     rows = session.execute(
-        select(MissingCase.public_id, MissingCase.closed_at).where(
-            MissingCase.status == "closed",
-            MissingCase.closed_at.is_not(None),
-            MissingCase.closed_at <= cutoff,
-            _not_purged("missing_case", MissingCase.public_id),
+        select(model.public_id, at).where(
+            model.status == status,
+            at.is_not(None),
+            at <= cutoff,
+            _not_purged(object_type, model.public_id),
         )
     )
     yield from ((p, s) for p, s in rows)
+
+
+def case_candidates(session: Session, cutoff: datetime) -> Iterator[tuple[str, datetime]]:
+    """Closed missing-child cases."""
+    return _ended(session, cutoff, MissingCase, "missing_case", "closed", MissingCase.closed_at)
 
 
 def victim_candidates(session: Session, cutoff: datetime) -> Iterator[tuple[str, datetime]]:
     """Closed victim files, those erased early by the victims module too: that erasure keeps
     the person and the links, which their purge then handles."""
-    rows = session.execute(
-        select(VictimFile.public_id, VictimFile.closed_at).where(
-            VictimFile.status == "closed",
-            VictimFile.closed_at.is_not(None),
-            VictimFile.closed_at <= cutoff,
-            _not_purged("victim_file", VictimFile.public_id),
-        )
-    )
-    yield from ((p, s) for p, s in rows)
+    return _ended(session, cutoff, VictimFile, "victim_file", "closed", VictimFile.closed_at)
 
 
 def found_candidates(session: Session, cutoff: datetime) -> Iterator[tuple[str, datetime]]:
@@ -171,28 +170,12 @@ def missing_record_candidates(session: Session, cutoff: datetime) -> Iterator[tu
     ``closed`` exists in the model but no code path sets it and no column records when it would
     have happened: the registration is no clock for it (a record registered long ago and closed
     today would be due at once), so such records stay until that moment is recorded."""
-    rows = session.execute(
-        select(MissingRecord.public_id, MissingRecord.found_at).where(
-            MissingRecord.status == "found",
-            MissingRecord.found_at.is_not(None),
-            MissingRecord.found_at <= cutoff,
-            _not_purged("missing_record", MissingRecord.public_id),
-        )
-    )
-    yield from ((p, s) for p, s in rows)
+    return _ended(session, cutoff, MissingRecord, "missing_record", "found", MissingRecord.found_at)
 
 
 def evaluation_candidates(session: Session, cutoff: datetime) -> Iterator[tuple[str, datetime]]:
     """Closed evaluations."""
-    rows = session.execute(
-        select(Evaluation.public_id, Evaluation.closed_at).where(
-            Evaluation.status == "closed",
-            Evaluation.closed_at.is_not(None),
-            Evaluation.closed_at <= cutoff,
-            _not_purged("evaluation", Evaluation.public_id),
-        )
-    )
-    yield from ((p, s) for p, s in rows)
+    return _ended(session, cutoff, Evaluation, "evaluation", "closed", Evaluation.closed_at)
 
 
 def specimen_due(session: Session, now: datetime) -> list[Due]:
