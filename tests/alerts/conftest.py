@@ -28,6 +28,31 @@ def as_actor(session, username: str):  # type: ignore[no-untyped-def]
     return actor_for_user(user)
 
 
+PROVINCE_HEAD = "jiangsu.chief"
+
+
+def province_head(session):  # type: ignore[no-untyped-def]
+    """A police head of the provincial department (created once): the demo has none, and only
+    province-level staff manage subscribers anywhere in the province and partner platforms."""
+    from fanguai.org.actions import create_user
+    from fanguai.org.schemas import UserCreate
+
+    user = session.execute(select(User).where(User.username == PROVINCE_HEAD)).scalar_one_or_none()
+    if user is None:
+        user = create_user(
+            session,
+            actor=cli_actor("tests"),
+            data=UserCreate(
+                username=PROVINCE_HEAD,
+                display_name="省公安厅负责人",
+                unit_code="320000-GA",
+                password="province-head-password-0123",
+                roles=["supervisor"],
+            ),
+        )
+    return actor_for_user(user)
+
+
 @pytest.fixture(autouse=True)
 def _own_subscribers(session):  # type: ignore[no-untyped-def]
     """Each test starts with no active subscriber, endpoint or alert (the demo's are switched
@@ -64,7 +89,7 @@ def add_webhook(session, url: str, name: str = "测试合作平台", batch_size:
 
 
 def add_app_users(session, endpoint, points) -> list[str]:  # type: ignore[no-untyped-def]
-    chief = as_actor(session, "gusu.chief")
+    chief = province_head(session)  # the points lie anywhere
     out = []
     for i, (lat, lng) in enumerate(points):
         sub = actions.add_subscriber(

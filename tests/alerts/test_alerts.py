@@ -14,7 +14,15 @@ from fanguai.alerts import actions, alerting, dispatch, jobs
 from fanguai.alerts.models import Alert, AlertHandoff, AlertStage
 from fanguai.errors import Conflict, Forbidden, InvalidInput
 from fanguai.geo.service import EARTH_RADIUS_KM
-from tests.alerts.conftest import GUSU, T0, add_app_users, add_webhook, as_actor, report
+from tests.alerts.conftest import (
+    GUSU,
+    T0,
+    add_app_users,
+    add_webhook,
+    as_actor,
+    province_head,
+    report,
+)
 
 
 def destination(lat: float, lng: float, km: float, bearing_deg: float) -> tuple[float, float]:
@@ -55,7 +63,7 @@ def test_rings_widen_at_one_two_and_three_hours_and_found_reaches_everyone(
     subs = add_app_users(session, endpoint, [destination(*GUSU, km, 290) for km in RING_KM])
     partner = actions.add_subscriber(
         session,
-        actor=as_actor(session, "gusu.chief"),
+        actor=province_head(session),  # partners are the province's
         data={
             "kind": "partner",
             "channel": "webhook",

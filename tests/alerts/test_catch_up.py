@@ -10,7 +10,16 @@ from sqlalchemy import func, select
 
 from fanguai.alerts import actions, dispatch, jobs
 from fanguai.alerts.models import AlertBatch, AlertDelivery, AlertStage, AlertSubscriber
-from tests.alerts.conftest import GUSU, NANJING, T0, add_app_users, add_webhook, as_actor, report
+from tests.alerts.conftest import (
+    GUSU,
+    NANJING,
+    T0,
+    add_app_users,
+    add_webhook,
+    as_actor,
+    province_head,
+    report,
+)
 
 
 def _published(session, db):  # type: ignore[no-untyped-def]
@@ -25,7 +34,7 @@ def _published(session, db):  # type: ignore[no-untyped-def]
 def _add(session, endpoint, ref: str, point, now):  # type: ignore[no-untyped-def]
     return actions.add_subscriber(
         session,
-        actor=as_actor(session, "gusu.chief"),
+        actor=province_head(session),  # the points lie anywhere
         data={
             "kind": "app_user",
             "channel": "webhook",

@@ -1,15 +1,25 @@
 """Subscriber management pages: list with filters and counts (addresses masked), add with
-errors beside the field, deactivate and reactivate (audited, and seen by the worker's index)."""
+errors beside the field, deactivate and reactivate (audited, and seen by the worker's index),
+each narrowed to the subscribers whose county the actor's jurisdiction covers."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import func, select
 
+from fanguai.alerts import actions
 from fanguai.alerts.models import AlertSubscriber
 from fanguai.alerts.spatial import Ring
-from fanguai.alerts.subscribers import index_for
+from fanguai.alerts.subscribers import counts_by_kind, index_for, list_subscribers
 from fanguai.audit.models import AuditEvent
-from tests.alerts.conftest import GUSU
+from fanguai.errors import InvalidInput, NotFound
+from fanguai.org.models import User
+from tests.access import oracle
+from tests.alerts.conftest import GUSU, NANJING, as_actor, province_head
+
+WUZHONG = (31.26, 120.63)  # 吴中区, the county beside 姑苏区
 
 VOLUNTEER = {
     "kind": "volunteer",
@@ -246,3 +256,177 @@ def test_months_before_is_calendar_months() -> None:
     )
     assert months_before(datetime(2027, 1, 15, tzinfo=UTC), 12) == datetime(2026, 1, 15, tzinfo=UTC)
     assert months_before(datetime(2028, 2, 29, tzinfo=UTC), 12) == datetime(2027, 2, 28, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------- scope
+
+
+def _add_around(session, chief) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Active volunteers in 姑苏区, 吴中区 and 玄武区 and a partner platform, added by a
+    province-level head (the only one who may add them all); label -> public id."""
+    _sms_gateway(chief)
+    head = province_head(session)
+    actions.add_endpoint(
+        session,
+        actor=head,
+        data={
+            "name": "范围测试平台",
+            "kind": "webhook",
+            "url": "https://partner.example.cn/hook",
+            "secret": "scope-test-secret-0123456789",
+        },
+    )
+    out = {}
+    for label, (lat, lng), phone in (
+        ("gusu", GUSU, "13811110508"),
+        ("wuzhong", WUZHONG, "13811110506"),
+        ("xuanwu", NANJING, "13811110102"),
+    ):
+        data = {**VOLUNTEER, "address": phone, "lat": lat, "lng": lng, "label": label}
+        out[label] = actions.add_subscriber(session, actor=head, data=data).public_id
+    out["partner"] = actions.add_subscriber(
+        session,
+        actor=head,
+        data={"kind": "partner", "channel": "webhook", "label": "范围测试合作平台"},
+    ).public_id
+    return out
+
+
+def test_a_county_head_lists_counts_and_switches_off_only_its_own_county(login, session) -> None:  # type: ignore[no-untyped-def]
+    chief = login("gusu.chief")
+    subs = _add_around(session, chief)
+    page = chief.get("/alerts/subscribers", params={"active": "yes"})
+    assert page.status_code == 200
+    assert "共 1 个" in page.text and "138****0508" in page.text
+    for other in ("wuzhong", "xuanwu", "partner"):
+        assert subs[other] not in page.text
+    assert "138****0506" not in page.text
+    assert "共 0 个" in chief.get("/alerts/subscribers", params={"county": "320506"}).text
+    counts = chief.get("/api/alerts/subscribers").json()["subscribers"]
+    assert counts == [{"kind": "volunteer", "channel": "sms", "count": 1}]  # no partner
+    # Outside the jurisdiction: not found, on both switches, and nothing changes.
+    for other in ("wuzhong", "xuanwu", "partner"):
+        r = chief.post(f"/alerts/subscribers/{subs[other]}/deactivate", follow_redirects=False)
+        assert r.status_code == 404 and subs[other] not in r.text
+    actions.deactivate_subscriber(
+        session, actor=province_head(session), subscriber_id=subs["wuzhong"]
+    )
+    assert chief.post(f"/alerts/subscribers/{subs['wuzhong']}/reactivate").status_code == 404
+    active = dict(
+        session.execute(
+            select(AlertSubscriber.public_id, AlertSubscriber.active).where(
+                AlertSubscriber.public_id.in_(subs.values())
+            )
+        ).all()
+    )
+    assert active == {
+        subs["gusu"]: True,
+        subs["wuzhong"]: False,
+        subs["xuanwu"]: True,
+        subs["partner"]: True,
+    }
+    r = chief.post(f"/alerts/subscribers/{subs['gusu']}/deactivate", follow_redirects=False)
+    assert r.status_code == 303
+    # The city head covers both counties of Suzhou, not Nanjing nor the partner.
+    city = login("suzhou.police")
+    assert city.get("/api/alerts/subscribers").json()["subscribers"] == []  # none active
+    listed = city.get("/alerts/subscribers", params={"kind": "volunteer", "channel": "sms"})
+    assert subs["gusu"] in listed.text and subs["wuzhong"] in listed.text
+    assert subs["xuanwu"] not in listed.text and subs["partner"] not in listed.text
+    r = city.post(f"/alerts/subscribers/{subs['wuzhong']}/reactivate", follow_redirects=False)
+    assert r.status_code == 303
+    assert city.get("/api/alerts/subscribers").json()["subscribers"] == [
+        {"kind": "volunteer", "channel": "sms", "count": 1}
+    ]
+
+
+def test_adding_outside_the_jurisdiction_is_refused_naming_the_point(login, session) -> None:  # type: ignore[no-untyped-def]
+    chief = login("gusu.chief")
+    _sms_gateway(chief)
+    before = session.execute(select(func.count()).select_from(AlertSubscriber)).scalar_one()
+    r = chief.post("/api/alerts/subscribers", json={**VOLUNTEER, "lat": 31.26, "lng": 120.63})
+    assert r.status_code == 422 and r.json()["field"] == "lat"
+    assert "county 320506" in r.json()["message"]
+    assert "outside your jurisdiction" in r.json()["message"]
+    r = chief.post(
+        "/alerts/subscribers/new",
+        data={**VOLUNTEER, "lat": "31.26", "lng": "120.63", "label": "吴中志愿者"},
+    )
+    assert r.status_code == 422
+    assert 'data-field="lat"' in r.text and "不在您的辖区内" in r.text
+    assert 'value="吴中志愿者"' in r.text
+    # A partner platform (no point) needs an active webhook: the fields are checked first.
+    actions.add_endpoint(
+        session,
+        actor=province_head(session),
+        data={
+            "name": "范围测试平台",
+            "kind": "webhook",
+            "url": "https://partner.example.cn/hook",
+            "secret": "scope-test-secret-0123456789",
+        },
+    )
+    r = chief.post("/alerts/subscribers/new", data={"kind": "partner", "channel": "webhook"})
+    assert r.status_code == 422
+    assert 'data-field="kind"' in r.text and "由省级单位管理" in r.text
+    r = chief.post("/api/alerts/subscribers", json={"kind": "partner", "channel": "webhook"})
+    assert r.status_code == 422 and r.json()["field"] == "kind"
+    after = session.execute(select(func.count()).select_from(AlertSubscriber)).scalar_one()
+    assert after == before  # nothing half-written
+    # Inside the jurisdiction it is added.
+    assert chief.post("/api/alerts/subscribers", json=VOLUNTEER).status_code == 201
+
+
+def test_a_province_head_manages_every_subscriber_and_the_partners(login, session) -> None:  # type: ignore[no-untyped-def]
+    subs = _add_around(session, login("gusu.chief"))
+    head = province_head(session)
+    rows, total = list_subscribers(session, actor=head, active=True)
+    assert {s.public_id for s in rows} == set(subs.values()) and total == 4
+    assert counts_by_kind(session, head) == {("volunteer", "sms"): 3, ("partner", "webhook"): 1}
+    for sub_id in subs.values():
+        actions.deactivate_subscriber(session, actor=head, subscriber_id=sub_id)
+        actions.reactivate_subscriber(session, actor=head, subscriber_id=sub_id)
+    # A point outside Jiangsu (Shanghai) has no county: the province's too.
+    outside = actions.add_subscriber(
+        session, actor=head, data={**VOLUNTEER, "lat": 31.23, "lng": 121.47}
+    )
+    assert outside.county_code is None
+    gusu = as_actor(session, "gusu.chief")
+    with pytest.raises(NotFound):
+        actions.deactivate_subscriber(session, actor=gusu, subscriber_id=outside.public_id)
+    with pytest.raises(InvalidInput) as err:
+        actions.add_subscriber(session, actor=gusu, data={**VOLUNTEER, "lat": 31.23, "lng": 121.47})
+    assert err.value.field == "lat" and "outside Jiangsu" in err.value.message
+
+
+@pytest.mark.parametrize("persona", ["gusu.chief", "suzhou.police", "nanjing.chief"])
+def test_lists_and_counts_hold_exactly_the_subscribers_the_policy_oracle_puts_in_scope(
+    persona, login, session
+) -> None:  # type: ignore[no-untyped-def]
+    """Against tests/access/oracle.py: a subscriber's division is its county, or the province
+    (320000) when it has none. The demo's subscribers are in the table too (switched off)."""
+    client = login(persona)
+    subs = _add_around(session, client)
+    user = session.execute(select(User).where(User.username == persona)).scalar_one()
+    who = oracle.Who(
+        persona,
+        frozenset(r.code for r in user.roles),
+        user.unit.division_code,
+        user.unit.level,
+        user.unit.department,
+    )
+    everyone = session.execute(
+        select(AlertSubscriber.public_id, AlertSubscriber.county_code, AlertSubscriber.active)
+    ).all()
+    expected = {p for p, county, _ in everyone if oracle.inside(who, county or "320000")}
+    assert expected  # each persona has some
+    assert subs["partner"] not in expected
+    page = client.get("/alerts/subscribers")
+    assert f"共 {len(expected)} 个" in page.text
+    shown = set(re.findall(r'data-subscriber="([0-9a-f-]{36})"', page.text))
+    assert shown <= expected and len(shown) == min(len(expected), 50)
+    active = sum(1 for p, _, on in everyone if on and p in expected)
+    counts = client.get("/api/alerts/subscribers").json()["subscribers"]
+    assert sum(c["count"] for c in counts) == active
+    for sub_id in set(subs.values()) - expected:
+        assert client.post(f"/alerts/subscribers/{sub_id}/deactivate").status_code == 404

@@ -239,7 +239,7 @@ def add_subscriber(
     now = now or utcnow()
     with action(session, actor, "alerts.subscribe", object_type="alert_subscriber") as act:
         actor.require("subscribers.manage")
-        sub = subscribers.add_subscriber(session, data)
+        sub = subscribers.add_subscriber(session, data, actor=actor)
         act.object_id = sub.public_id
         act.detail.update({"kind": sub.kind, "channel": sub.channel})
         caught = dispatch.catch_up(session, sub, now)
@@ -262,7 +262,7 @@ def deactivate_subscriber(
         object_id=subscriber_id,
     ):
         actor.require("subscribers.manage")
-        return subscribers.deactivate(session, subscriber_id, now)
+        return subscribers.deactivate(session, subscriber_id, now, actor=actor)
 
 
 def reactivate_subscriber(
@@ -278,7 +278,7 @@ def reactivate_subscriber(
         object_id=subscriber_id,
     ) as act:
         actor.require("subscribers.manage")
-        sub = subscribers.reactivate(session, subscriber_id)
+        sub = subscribers.reactivate(session, subscriber_id, actor=actor)
         caught = dispatch.catch_up(session, sub, now)
         if caught:
             act.detail["caught_up"] = caught

@@ -201,10 +201,11 @@ def subscriber_counts(
     actor: Actor = require("subscribers.manage"),
     session: Session = Depends(get_session),
 ) -> dict[str, Any]:
-    """Active subscribers by kind and channel, and the endpoints (secrets never shown)."""
+    """Active subscribers in the actor's scope by kind and channel, and the endpoints (secrets
+    never shown)."""
     from fanguai.alerts.models import AlertEndpoint
 
-    counts = subscribers.counts_by_kind(session)
+    counts = subscribers.counts_by_kind(session, actor)
     endpoints = session.execute(select(AlertEndpoint).order_by(AlertEndpoint.id)).scalars()
     return {
         "subscribers": [

@@ -405,6 +405,7 @@ def subscribers_page(
     """Subscribers with filters and counts (addresses masked), to add or switch off."""
     rows, total = subscribers.list_subscribers(
         session,
+        actor=actor,
         kind=kind or None,
         channel=channel or None,
         county=county or None,
@@ -418,7 +419,7 @@ def subscribers_page(
         {
             "rows": [_subscriber_row(s) for s in rows],
             "total": total,
-            "counts": sorted(subscribers.counts_by_kind(session).items()),
+            "counts": sorted(subscribers.counts_by_kind(session, actor).items()),
             "filters": filters,
             "query": urlencode({k: v for k, v in filters.items() if v}),
             "kinds": SUBSCRIBER_KINDS,
@@ -435,6 +436,7 @@ def _subscriber_form(
     values: dict,
     errors: dict[str, str],
     status_code: int = 200,
+    error_keys: dict[str, str] | None = None,
 ) -> Response:
     endpoints = session.execute(
         select(AlertEndpoint).where(AlertEndpoint.active.is_(True)).order_by(AlertEndpoint.name)
@@ -445,6 +447,8 @@ def _subscriber_form(
         {
             "values": values,
             "errors": errors,
+            # The Chinese text shown beside a field, when not its usual one.
+            "error_keys": error_keys or {},
             "kinds": SUBSCRIBER_KINDS,
             "channels": CHANNELS,
             "hub_types": HUB_TYPES,
@@ -499,7 +503,10 @@ def new_subscriber(
         actions.add_subscriber(session, actor=actor, data=data)
     except InvalidInput as exc:
         field = exc.field if exc.field in SUBSCRIBER_FORM else "form"
-        return _subscriber_form(request, session, values, {field: exc.message}, 422)
+        keys = {}
+        if isinstance(exc, subscribers.OutsideScope):
+            keys[field] = f"subscribers.error.outside_{exc.reason}"
+        return _subscriber_form(request, session, values, {field: exc.message}, 422, keys)
     return RedirectResponse("/alerts/subscribers", status_code=303)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fanguai.alerts.models import (
@@ -30,11 +30,13 @@ from fanguai.alerts.models import (
     AlertSubscriber,
 )
 from fanguai.alerts.spatial import GridIndex, Ring, haversine_km
+from fanguai.core.actor import Actor
 from fanguai.crypto.fields import mask
 from fanguai.errors import Conflict, InvalidInput, NotFound
 from fanguai.geo.service import OutsideJiangsu, locate
 from fanguai.org.models import Unit
 from fanguai.security.crypto_runtime import field_crypto
+from fanguai.security.scope import covers, covers_clause
 
 # Which channels each kind of subscriber may use.
 KIND_CHANNELS = {
@@ -145,6 +147,62 @@ def _find_endpoint(session: Session, ref: str | None, channel: str) -> AlertEndp
 # ---------------------------------------------------------------- subscribers
 
 
+# Scope: a subscriber with a point belongs to the county the point lies in (``county_code``,
+# kept after the retention erasure); staff manage those their jurisdiction covers. Partners
+# (no point) and subscribers whose point lies outside Jiangsu have no county: they are the
+# province's, managed by province-level staff only.
+
+
+def province_wide(actor: Actor) -> bool:
+    """Whether the actor's jurisdiction is the whole province (manages county-less rows)."""
+    return actor.level == "province" and actor.division_code is not None
+
+
+def scope_clause(actor: Actor) -> ColumnElement[bool]:
+    """The subscribers the actor manages (SQL)."""
+    inside = covers_clause(actor, AlertSubscriber.county_code)
+    if province_wide(actor):
+        return or_(inside, AlertSubscriber.county_code.is_(None))
+    return inside
+
+
+def in_scope(actor: Actor, sub: AlertSubscriber) -> bool:
+    """Python twin of ``scope_clause``."""
+    if sub.county_code is None:
+        return province_wide(actor)
+    return covers(actor, sub.county_code)
+
+
+class OutsideScope(InvalidInput):
+    """A new subscriber the actor would not manage; ``reason`` keys the page's Chinese text
+    (``point``: the point lies outside the jurisdiction, ``province``: only province-level staff
+    register subscribers without a point)."""
+
+    def __init__(self, message: str, *, field: str, reason: str) -> None:
+        super().__init__(message, field=field)
+        self.reason = reason
+
+
+def check_scope(actor: Actor, sub: AlertSubscriber) -> None:
+    """Refuse a new subscriber the actor would not manage (422 naming the point, or the kind
+    for a partner platform, which has none)."""
+    if in_scope(actor, sub):
+        return
+    if sub.lat is None:
+        raise OutsideScope(
+            "subscribers without a point (partner platforms) are managed at province level",
+            field="kind",
+            reason="province",
+        )
+    where = f"county {sub.county_code}" if sub.county_code else "outside Jiangsu"
+    raise OutsideScope(
+        f"the subscriber's point (lat {sub.lat}, lng {sub.lng}) lies {where}, "
+        "outside your jurisdiction",
+        field="lat",
+        reason="point",
+    )
+
+
 def _next_version(session: Session) -> int:
     return (
         session.execute(select(func.coalesce(func.max(AlertSubscriber.version), 0))).scalar_one()
@@ -152,8 +210,12 @@ def _next_version(session: Session) -> int:
     )
 
 
-def add_subscriber(session: Session, data: Mapping[str, Any]) -> AlertSubscriber:
-    """Register a subscriber inside the caller's action (kind, channel, point, address…)."""
+def add_subscriber(
+    session: Session, data: Mapping[str, Any], *, actor: Actor | None = None
+) -> AlertSubscriber:
+    """Register a subscriber inside the caller's action (kind, channel, point, address…).
+    With ``actor``, one the actor would not manage (``check_scope``) is refused before
+    anything is written."""
     from fanguai.alerts.service import check_point
 
     kind = data.get("kind")
@@ -224,6 +286,8 @@ def add_subscriber(session: Session, data: Mapping[str, Any]) -> AlertSubscriber
             "an app user needs the partner's reference (push token)", field="external_ref"
         )
     sub.external_ref = ref[:120] if ref else None
+    if actor is not None:  # last: a bad field is named first, whoever asks
+        check_scope(actor, sub)
     session.add(sub)
     session.flush()
     if channel in ("email", "sms") and address is not None:
@@ -251,14 +315,13 @@ def subscriber_address(sub_public_id: str, token: str | None) -> str | None:
     )
 
 
-def deactivate(session: Session, public_id: str, now: datetime) -> AlertSubscriber:
+def deactivate(
+    session: Session, public_id: str, now: datetime, *, actor: Actor | None = None
+) -> AlertSubscriber:
     """Stop sending to a subscriber (inside the caller's action); a volunteer's address or an
-    app user's push token is kept for the retention period (reactivation), then erased."""
-    sub = session.execute(
-        select(AlertSubscriber).where(AlertSubscriber.public_id == public_id)
-    ).scalar_one_or_none()
-    if sub is None:
-        raise NotFound("subscriber not found")
+    app user's push token is kept for the retention period (reactivation), then erased. With
+    ``actor``, one outside the actor's scope is not found."""
+    sub = get_subscriber(session, public_id, actor=actor)
     if not sub.active:
         raise Conflict("the subscriber is already inactive")
     sub.active = False
@@ -267,20 +330,25 @@ def deactivate(session: Session, public_id: str, now: datetime) -> AlertSubscrib
     return sub
 
 
-def get_subscriber(session: Session, public_id: str) -> AlertSubscriber:
-    """A subscriber by public id, or NotFound."""
-    sub = session.execute(
-        select(AlertSubscriber).where(AlertSubscriber.public_id == public_id)
-    ).scalar_one_or_none()
+def get_subscriber(
+    session: Session, public_id: str, *, actor: Actor | None = None
+) -> AlertSubscriber:
+    """A subscriber by public id, or NotFound (also when ``actor`` is given and the subscriber
+    lies outside the actor's scope: indistinguishable from one that does not exist)."""
+    query = select(AlertSubscriber).where(AlertSubscriber.public_id == public_id)
+    if actor is not None:
+        query = query.where(scope_clause(actor))
+    sub = session.execute(query).scalar_one_or_none()
     if sub is None:
         raise NotFound("subscriber not found")
     return sub
 
 
-def reactivate(session: Session, public_id: str) -> AlertSubscriber:
+def reactivate(session: Session, public_id: str, *, actor: Actor | None = None) -> AlertSubscriber:
     """Send alerts to a deactivated subscriber again (inside the caller's action); never to one
-    who withdrew consent (their address is gone: they register anew)."""
-    sub = get_subscriber(session, public_id)
+    who withdrew consent (their address is gone: they register anew). With ``actor``, one
+    outside the actor's scope is not found."""
+    sub = get_subscriber(session, public_id, actor=actor)
     if sub.opted_out_at is not None:
         raise Conflict("the subscriber withdrew consent; only they can subscribe again")
     if sub.erased_at is not None:
@@ -419,14 +487,16 @@ PAGE_SIZE = 50
 def list_subscribers(
     session: Session,
     *,
+    actor: Actor,
     kind: str | None = None,
     channel: str | None = None,
     county: str | None = None,
     active: bool | None = None,
     page: int = 1,
 ) -> tuple[list[AlertSubscriber], int]:
-    """Subscribers matching the filters, newest first, one page; and how many match."""
-    where = []
+    """Subscribers in the actor's scope matching the filters, newest first, one page; and how
+    many match."""
+    where = [scope_clause(actor)]
     if kind:
         where.append(AlertSubscriber.kind == kind)
     if channel:
@@ -452,11 +522,11 @@ def list_subscribers(
     return list(rows), total
 
 
-def counts_by_kind(session: Session) -> dict[tuple[str, str], int]:
-    """Active subscribers by (kind, channel)."""
+def counts_by_kind(session: Session, actor: Actor) -> dict[tuple[str, str], int]:
+    """Active subscribers in the actor's scope by (kind, channel)."""
     rows = session.execute(
         select(AlertSubscriber.kind, AlertSubscriber.channel, func.count())
-        .where(AlertSubscriber.active.is_(True))
+        .where(AlertSubscriber.active.is_(True), scope_clause(actor))
         .group_by(AlertSubscriber.kind, AlertSubscriber.channel)
     ).all()
     return {(k, c): n for k, c, n in rows}

@@ -1,6 +1,7 @@
 """Targets for the alerts module's placeholders: the demo's cases (an open one in 姑苏区 with
-its alert out, a closed one in 玄武区), the open case's photo, its public alert, and a demo
-volunteer's opt-out link."""
+its alert out, a closed one in 玄武区), the open case's photo, its public alert, a demo
+volunteer's opt-out link, and active demo subscribers in 姑苏区, its sibling 吴中区, 玄武区 of
+another city, and the partner platform (no point: the province's)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,53 @@ def _target(case: MissingCase, public_id: str) -> dict:
     }
 
 
+# The counties of the subscriber targets (own county, sibling county, another city).
+SUBSCRIBER_COUNTIES = ("320508", "320506", "320102")
+
+
+def _subscriber_target(sub: AlertSubscriber) -> dict:
+    return {
+        "id": sub.public_id,
+        # A subscriber without a county is the province's.
+        "division": sub.county_code or "320000",
+        "department": "police",
+        "secret": sub.external_ref or sub.address_hint or sub.label,
+    }
+
+
+def _subscribers(session) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    out: dict[str, dict] = {}
+    active = (AlertSubscriber.active.is_(True), AlertSubscriber.opted_out_at.is_(None))
+    for county in SUBSCRIBER_COUNTIES:
+        sub = (
+            session.execute(
+                select(AlertSubscriber)
+                .where(
+                    *active,
+                    AlertSubscriber.county_code == county,
+                    AlertSubscriber.kind == "app_user",
+                )
+                .order_by(AlertSubscriber.id)
+            )
+            .scalars()
+            .first()
+        )
+        assert sub is not None, f"the demo has no active app user in {county}"
+        out[f"subscriber@{county}"] = _subscriber_target(sub)
+    partner = (
+        session.execute(
+            select(AlertSubscriber)
+            .where(*active, AlertSubscriber.kind == "partner")
+            .order_by(AlertSubscriber.id)
+        )
+        .scalars()
+        .first()
+    )
+    assert partner is not None, "the demo has no active partner platform"
+    out["subscriber@partner"] = _subscriber_target(partner)
+    return out
+
+
 def targets(session) -> dict[str, dict[str, dict]]:  # type: ignore[no-untyped-def]
     cases = session.execute(select(MissingCase).order_by(MissingCase.id)).scalars().all()
     by_label = {f"{c.status}@{c.owner_unit.code}": c for c in cases}
@@ -34,6 +82,7 @@ def targets(session) -> dict[str, dict[str, dict]]:  # type: ignore[no-untyped-d
         "case_photo": {},
         "public_alert": {},
         "optout_token": {},
+        "alert_subscriber": _subscribers(session),
     }
     volunteer = (
         session.execute(

@@ -45,13 +45,18 @@ def _leader_id(c) -> str:  # type: ignore[no-untyped-def]
 
 
 def _subscriber(c) -> str:  # type: ignore[no-untyped-def]
+    """A demo subscriber in 姑苏区 (inside gusu.chief's jurisdiction)."""
     from sqlalchemy import select
 
     from fanguai.alerts.models import AlertSubscriber
 
     with c.app.state.db.session() as session:
         return (
-            session.execute(select(AlertSubscriber.public_id).order_by(AlertSubscriber.id))
+            session.execute(
+                select(AlertSubscriber.public_id)
+                .where(AlertSubscriber.county_code == "320508")
+                .order_by(AlertSubscriber.id)
+            )
             .scalars()
             .first()
         )
