@@ -68,6 +68,7 @@ def test_the_list_filters_counts_and_never_shows_an_address(login) -> None:  # t
         "/alerts/subscribers", params={"kind": "volunteer", "county": "320508", "active": "yes"}
     )
     assert "共 1 个" in county.text
+    assert '<td title="320508">姑苏区</td>' in county.text  # the county by name, its code on hover
     assert chief.get("/alerts/subscribers", params={"kind": "starship"}).status_code == 422
 
 

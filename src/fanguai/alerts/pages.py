@@ -29,6 +29,7 @@ from fanguai.alerts.photos import MAX_BYTES, photo_bytes
 from fanguai.core.actor import Actor
 from fanguai.db import utcnow
 from fanguai.errors import InvalidInput, NotFound
+from fanguai.geo import service as geo
 from fanguai.web.deps import get_session, public, require
 from fanguai.web.templating import beijing, render, templates
 
@@ -373,6 +374,16 @@ def _masked_ref(ref: str | None) -> str:
     return "…" + ref[-4:] if len(ref) > 4 else "****"
 
 
+def _county_label(code: str | None) -> str:
+    """A county's name for the list (its code when unknown, a dash when there is none)."""
+    if not code:
+        return "—"
+    try:
+        return geo.get_division(code).name
+    except geo.UnknownDivision:
+        return code
+
+
 def _subscriber_row(sub: AlertSubscriber) -> dict:
     """A subscriber in the list: never the address, only its stored hint (masked)."""
     return {
@@ -383,7 +394,8 @@ def _subscriber_row(sub: AlertSubscriber) -> dict:
         "channel": sub.channel,
         "endpoint": sub.endpoint.name if sub.endpoint is not None else "—",
         "contact": sub.address_hint or _masked_ref(sub.external_ref),
-        "county": sub.county_code or "—",
+        "county": _county_label(sub.county_code),
+        "county_code": sub.county_code or "",
         "active": sub.active,
         "opted_out": sub.opted_out_at is not None,
         "erased": sub.erased_at is not None,
