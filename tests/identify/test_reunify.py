@@ -14,6 +14,7 @@ from fanguai.dna.demo import DEMO_TRUTH, demo_samples
 from fanguai.dna.models import Specimen
 from fanguai.identify.demo import JOURNEY
 from fanguai.identify.models import FoundPerson, MissingRecord, Reunification
+from fanguai.people.service import today_in_beijing
 from fanguai.tasks.models import Task
 
 
@@ -83,7 +84,7 @@ def test_the_reunification_closes_the_case_and_withdraws_its_alert(
     found_id, case = identified
     alert = session.execute(select(Alert).where(Alert.case_id == case.id)).scalar_one()
     assert alert.status == "active"
-    today = utcnow().date().isoformat()
+    today = today_in_beijing().isoformat()
     r = login("gusu.chief").post(
         f"/api/found/{found_id}/reunification",
         json={
@@ -124,7 +125,7 @@ def test_only_the_case_leader_or_a_head_above_closes_the_case(identified, login,
     r = login("gusu.police").post(
         f"/api/found/{found_id}/reunification",
         json={
-            "reunited_on": utcnow().date().isoformat(),
+            "reunited_on": today_in_beijing().isoformat(),
             "place": "姑苏区",
             "family_contacted": "父亲",
             "child_wishes": "回家",
@@ -150,7 +151,7 @@ def test_a_child_under_eight_is_reunited_without_recorded_wishes(identified, log
     r = login("gusu.chief").post(
         f"/api/found/{found_id}/reunification",
         json={
-            "reunited_on": utcnow().date().isoformat(),
+            "reunited_on": today_in_beijing().isoformat(),
             "place": "姑苏区",
             "family_contacted": "父亲",
         },
@@ -182,7 +183,7 @@ def test_an_older_child_is_heard_before_the_return(login, session) -> None:  # t
     r = login("gusu.chief").post(
         f"/api/found/{found.public_id}/reunification",
         json={
-            "reunited_on": utcnow().date().isoformat(),
+            "reunited_on": today_in_beijing().isoformat(),
             "place": "姑苏区",
             "family_contacted": "母亲钱芳",
         },
@@ -211,7 +212,7 @@ def test_a_rescued_child_reunited_is_handed_to_victim_assistance(login, session)
     r = chief.post(
         f"/api/found/{rescued.public_id}/reunification",
         json={
-            "reunited_on": utcnow().date().isoformat(),
+            "reunited_on": today_in_beijing().isoformat(),
             "place": "吴中区",
             "family_contacted": "父亲黄伟",
             "child_wishes": "想回家上学",
