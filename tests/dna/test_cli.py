@@ -55,3 +55,13 @@ def test_an_analyst_imports_a_file_and_a_bad_file_imports_nothing(cli, tmp_path)
     denied = cli("dna", "import", str(good), "--as", "gusu.police", "--layout", "long",
                  "--kit", "kit")  # fmt: skip
     assert denied.exit_code == 1 and "dna.import" in denied.output
+
+
+def test_a_locus_without_frequencies_is_imported_with_a_notice(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = long([("CLI-D6", "father", "", Family(91).person())])
+    text += "CLI-D6,father,,D6S1043,11,12\n"
+    path = tmp_path / "d6.csv"
+    path.write_text(text, encoding="utf-8")
+    ok = cli("dna", "import", str(path), "--as", "suzhou.dna", "--layout", "long", "--kit", "kit")
+    assert ok.exit_code == 0 and "imported 1 specimens" in ok.output
+    assert ok.output.count("notice: locus D6S1043: the frequency table 'norstr-east-asia'") == 1

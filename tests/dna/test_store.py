@@ -311,7 +311,7 @@ def test_one_specimen_registered_with_a_partner_becomes_a_couple_and_is_linked(
     [
         ({"D3S1358": "16-17"}, "profile.D3S1358"),
         ({"XYZ123": "12/13"}, "profile.XYZ123"),
-        ({"D6S1043": "12/13"}, "profile.D6S1043"),
+        ({"D6S1043": "12-13"}, "profile.D6S1043"),  # no frequencies, but checked
     ],
 )
 def test_a_single_profile_is_checked_like_a_lab_file(session, analyst, change, field) -> None:  # type: ignore[no-untyped-def]
@@ -324,7 +324,7 @@ def test_a_single_profile_is_checked_like_a_lab_file(session, analyst, change, f
 
 def test_a_profile_with_too_few_loci_cannot_be_registered(session, analyst) -> None:  # type: ignore[no-untyped-def]
     profile = dict(list(as_profile(Family(19).person()).items())[:11])
-    with pytest.raises(InvalidInput, match="11 loci typed; at least 12"):
+    with pytest.raises(InvalidInput, match="11 loci with frequencies typed; at least 12"):
         service.register_specimen(
             session, actor=analyst, kind="unknown_child", profile=profile, kit=KIT
         )

@@ -139,6 +139,7 @@ def import_file(
         id=result.import_id,
         specimens={s.lab_ref: s.public_id for s in result.specimens},
         matches=len(result.matches),
+        notices=[schemas.NoticeRead(**n.to_dict()) for n in result.notices],  # type: ignore[arg-type]
     )
 
 

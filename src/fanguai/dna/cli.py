@@ -61,6 +61,8 @@ def import_file(
             for error in exc.errors:
                 typer.echo(f"error: {error}", err=True)
             raise fail(exc.message) from None
+        for notice in result.notices:
+            typer.echo(f"notice: {notice}", err=True)
         typer.echo(
             f"imported {len(result.specimens)} specimens ({result.import_id}); "
             f"{len(result.matches)} candidate matches"

@@ -9,8 +9,9 @@ specimen is only ever searched against the other side.
 Life cycle:
 
 - **Built lazily** the first time a process searches a database: every active profile is
-  decrypted (the only place profiles are decrypted in bulk) and loaded; nothing is written
-  back anywhere, and the decrypted profiles live only inside the index.
+  decrypted (the only place profiles are decrypted in bulk) and loaded, restricted to the loci
+  the frequency table has (``computable``: a stored locus without frequencies is never used);
+  nothing is written back anywhere, and the decrypted profiles live only inside the index.
 - **Kept in sync** by the actions that change the store. An import or withdrawal applies its
   changes to this process's indexes while it runs (``Staged``), undoing them if the action
   fails, and writes one ``dna_index_change`` row per change in the same transaction. Other
@@ -64,6 +65,13 @@ def store_table() -> FrequencyTable:
     return builtin_table(TABLE_NAME)
 
 
+def computable(profile: dict[str, str], table: FrequencyTable | None = None) -> dict[str, str]:
+    """The part of a profile that is searched and computed with: the loci the store's table
+    has frequencies for. A locus it lacks (D6S1043 in norSTR) is stored and shown, never used."""
+    table = table or store_table()
+    return {locus: g for locus, g in profile.items() if table.has_locus(locus)}
+
+
 def seal_profile(
     crypto: FieldCrypto, specimen: Specimen, profile: dict[str, str], column: str = "genotypes"
 ) -> str:
@@ -89,6 +97,13 @@ def open_profile(
         row_id=specimen.public_id,
     )
     return json.loads(text)
+
+
+def open_computable(
+    crypto: FieldCrypto, specimen: Specimen, token: str, column: str = "genotypes"
+) -> dict[str, str]:
+    """``open_profile`` restricted to the loci with frequencies (``computable``)."""
+    return computable(open_profile(crypto, specimen, token, column))
 
 
 @dataclass
@@ -219,7 +234,7 @@ def _build(session: Session, crypto: FieldCrypto, indexes: StoreIndexes) -> None
     profiles: dict[int, dict[str, str]] = {}
     sides: dict[str, list[tuple[str, dict[str, str]]]] = {}
     for specimen, token in _active_profiles(session):
-        profile = open_profile(crypto, specimen, token)
+        profile = open_computable(crypto, specimen, token)
         profiles[specimen.id] = profile
         where = _place(specimen)
         if where is not None:
@@ -262,7 +277,7 @@ def _replay(
         if not rows:
             return 0
         specimen, token = rows[0]
-        return int(indexes.add(specimen, open_profile(crypto, specimen, token)))
+        return int(indexes.add(specimen, open_computable(crypto, specimen, token)))
     couple = session.execute(
         select(Couple).where(Couple.public_id == change.key, Couple.status == "active")
     ).scalar_one_or_none()
@@ -272,8 +287,8 @@ def _replay(
     parents = {s.id: (s, t) for s, t in _active_profiles(session, keys)}
     if len(parents) != 2:
         return 0
-    father = open_profile(crypto, *parents[couple.father_id])
-    mother = open_profile(crypto, *parents[couple.mother_id])
+    father = open_computable(crypto, *parents[couple.father_id])
+    mother = open_computable(crypto, *parents[couple.mother_id])
     return int(indexes.add_couple(couple.public_id, father, mother))
 
 

@@ -146,12 +146,12 @@ MESSAGES = {
     "duplicate_sample": "sample appears twice in the file",
     "unknown_locus": "unknown locus {value!r}",
     "no_frequencies": "the frequency table {table!r} has no frequencies for this locus; "
-    "it cannot be searched",
+    "its allele calls are stored but not searched or compared",
     "too_many_columns": "locus has more than two columns",
     "typed_twice": "locus typed twice for this sample",
     "malformed": "the genotype is not an STR genotype (expected alleles such as 15/16 or 9.3/10)",
     "too_many_samples": "{count} samples; at most {limit} per file",
-    "too_few_loci": "{count} loci typed; at least {minimum} are needed to search",
+    "too_few_loci": "{count} loci with frequencies typed; at least {minimum} are needed to search",
     "couple_members": "couple {label} must be one father and one mother",
     "taken": "already in the store for this lab",
 }
@@ -223,14 +223,38 @@ class LabSample:
         return {locus: "/".join(g) for locus, g in sorted(self.genotypes.items())}
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Not an error: something the importer should know (once per file and locus)."""
+
+    locus: str
+    code: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code].format(**dict(self.params))
+
+    def __str__(self) -> str:
+        return f"locus {self.locus}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"locus": self.locus, "code": self.code, "message": self.message}
+
+
 @dataclass
 class LabFile:
-    """The outcome of reading a file: samples when ``errors`` is empty."""
+    """The outcome of reading a file: samples when ``errors`` is empty.
+
+    ``notices`` name the loci typed in the file that the frequency table lacks (D6S1043 in
+    norSTR): their allele calls are stored with the profile, never searched or compared.
+    """
 
     layout: str
     rows: int = 0
     samples: list[LabSample] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
     def add_error(self, error: RowError) -> None:
         if len(self.errors) < MAX_ERRORS:
@@ -286,7 +310,8 @@ def relation_problem(kind: str, text: str) -> tuple[str | None, str | None]:
 
 
 def check_locus(raw: str, table: FrequencyTable, row: int | None, sample: str | None = None):  # type: ignore[no-untyped-def]
-    """(canonical locus, None) or (None, error): an unknown name, or missing from the table."""
+    """(canonical locus, None) or (None, error) for an unknown name. A known locus the table
+    lacks is accepted: it is stored, and ``Notice``d, but never computed with."""
     name = raw.strip()
     try:
         locus = normalise_locus(name)
@@ -296,8 +321,6 @@ def check_locus(raw: str, table: FrequencyTable, row: int | None, sample: str | 
         return locus, None
     if locus not in KNOWN_LOCI:
         return None, error(row, "unknown_locus", sample=sample, locus=name, value=name)
-    if not table.has_locus(locus):
-        return None, error(row, "no_frequencies", sample=sample, locus=locus, table=table.name)
     return locus, None
 
 
@@ -318,7 +341,11 @@ def read_lab_file(text: str, layout: str, table: FrequencyTable, *, min_loci: in
     else:
         _read_wide(rows, table, result)
     if not result.errors:
-        _check_samples(result, min_loci)
+        _check_samples(result, table, min_loci)
+    missing = {locus for s in result.samples for locus in s.genotypes if not table.has_locus(locus)}
+    result.notices = [
+        Notice(locus, "no_frequencies", (("table", table.name),)) for locus in sorted(missing)
+    ]
     return result
 
 
@@ -485,22 +512,18 @@ def _read_wide(rows: list[list[str]], table: FrequencyTable, result: LabFile) ->
     result.samples = list(samples.values())
 
 
-def _check_samples(result: LabFile, min_loci: int) -> None:
+def _check_samples(result: LabFile, table: FrequencyTable, min_loci: int) -> None:
     if len(result.samples) > MAX_SAMPLES:
         result.add_error(
             error(None, "too_many_samples", count=len(result.samples), limit=MAX_SAMPLES)
         )
     couples: dict[str, list[LabSample]] = {}
     for sample in result.samples:
-        if len(sample.genotypes) < min_loci:
+        # Only loci with frequencies can be searched, so only they count.
+        usable = sum(1 for locus in sample.genotypes if table.has_locus(locus))
+        if usable < min_loci:
             result.add_error(
-                error(
-                    sample.row,
-                    "too_few_loci",
-                    sample=sample.ref,
-                    count=len(sample.genotypes),
-                    minimum=min_loci,
-                )
+                error(sample.row, "too_few_loci", sample=sample.ref, count=usable, minimum=min_loci)
             )
         if sample.couple is not None:
             couples.setdefault(sample.couple, []).append(sample)

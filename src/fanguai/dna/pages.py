@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from fanguai.core.actor import Actor
+from fanguai.dna import index as idx
 from fanguai.dna import service
 from fanguai.dna.api import _settings
-from fanguai.dna.labfile import MAX_ERRORS, RowError
+from fanguai.dna.labfile import MAX_ERRORS, Notice, RowError
 from fanguai.dna.models import KINDS, DnaProfile, Specimen
 from fanguai.errors import DomainError
 from fanguai.web.deps import get_session, require
@@ -32,6 +33,11 @@ router = APIRouter()
 PAGE_SIZE = 30
 MAX_UPLOAD = 4_000_000
 _KINDS = "^(" + "|".join(KINDS) + ")?$"
+
+
+def _notice_text(notice: Notice) -> str:
+    """A notice about a lab file in Chinese (a locus stored but not compared)."""
+    return translate(f"dna.notice.{notice.code}", locus=notice.locus, **dict(notice.params))
 
 
 def _error_text(error: RowError) -> str:
@@ -148,6 +154,7 @@ def _import(
             context["checked"] = parsed
             context["errors"] = [_error_text(e) for e in parsed.errors]
             context["truncated"] = len(parsed.errors) >= MAX_ERRORS
+            context["notices"] = [_notice_text(n) for n in parsed.notices]
             status = 422 if parsed.errors else 200
             return render(request, "dna/import.html", context, status_code=status)
         result = service.import_lab_file(
@@ -170,7 +177,11 @@ def _import(
     return render(
         request,
         "dna/imported.html",
-        {"result": result, "matches": by_specimen},
+        {
+            "result": result,
+            "matches": by_specimen,
+            "notices": [_notice_text(n) for n in result.notices],
+        },
         status_code=201,
     )
 
@@ -199,6 +210,8 @@ def specimen_page(
             "s": specimen,
             "loci": loci,
             "profile": profile,
+            # stored loci the frequency table lacks: shown, never compared
+            "uncompared": set(profile or {}) - set(idx.computable(profile or {})),
             "couples": couples,
             "matches": matches,
         },

@@ -109,10 +109,17 @@ class MatchDetailRead(MatchRead):
     recomputed_log10_lr: float | None
 
 
+class NoticeRead(BaseModel):
+    locus: str
+    code: str  # no_frequencies: stored, not searched
+    message: str
+
+
 class ImportRead(BaseModel):
     id: str
     specimens: dict[str, str]  # lab number → specimen ID
     matches: int
+    notices: list[NoticeRead] = []
 
 
 class RetestRead(BaseModel):

@@ -37,6 +37,7 @@ from fanguai.dna import index as idx
 from fanguai.dna.labfile import (
     LabFile,
     LabSample,
+    Notice,
     RowError,
     check_kind,
     check_ref,
@@ -188,6 +189,14 @@ def _decrypt_profile(session: Session, crypto: FieldCrypto, specimen: Specimen) 
     return idx.open_profile(crypto, specimen, row.genotypes)
 
 
+def _computable_profile(
+    session: Session, crypto: FieldCrypto, specimen: Specimen
+) -> dict[str, str]:
+    """The decrypted profile as every computation sees it: only the loci the store's table
+    has frequencies for (a stored locus such as D6S1043 is shown, never compared)."""
+    return idx.computable(_decrypt_profile(session, crypto, specimen))
+
+
 def _record_read(session: Session, actor: Actor, specimen: Specimen, why: str) -> None:
     core_actions.record(
         session,
@@ -255,6 +264,8 @@ class ImportResult:
     import_id: str
     specimens: list[Specimen] = field(default_factory=list)
     matches: list[CandidateMatch] = field(default_factory=list)
+    # Loci stored but not searched (no frequencies), once each: not errors.
+    notices: list[Notice] = field(default_factory=list)
 
 
 def _check_text(name: str, value: str) -> str:
@@ -325,7 +336,7 @@ def _new_specimens(
                 locus_count=len(profile),
             )
         )
-        new.append(NewSpecimen(specimen, profile))
+        new.append(NewSpecimen(specimen, idx.computable(profile)))
     return new
 
 
@@ -423,7 +434,7 @@ def import_lab_file(
         act.detail.update(
             {"layout": layout, "rows": parsed.rows, "specimens": len(new), "matches": len(matches)}
         )
-    return ImportResult(batch.public_id, [n.specimen for n in new], matches)
+    return ImportResult(batch.public_id, [n.specimen for n in new], matches, parsed.notices)
 
 
 # -- one specimen (the identification module's entry point) -----------------------------------
@@ -558,7 +569,7 @@ def _partner(
         raise InvalidInput("a couple is an active father and an active mother", field="couple_with")
     if any(c.status == "active" for c in couples_of(session, other)):
         raise Conflict("that parent is already registered in a couple")
-    return NewSpecimen(other, _decrypt_profile(session, crypto, other))
+    return NewSpecimen(other, _computable_profile(session, crypto, other))
 
 
 # -- links ------------------------------------------------------------------------------------
@@ -729,7 +740,7 @@ def match_detail(
     crypto = _crypto(crypto)
     settings = settings or settings_of(match)
     roles = _roles(match)
-    genotypes = {role: _decrypt_profile(session, crypto, s) for role, s in roles}
+    genotypes = {role: _computable_profile(session, crypto, s) for role, s in roles}
     try:
         result = recompute(
             match.relationship,
@@ -781,9 +792,9 @@ def retest(
         if role is None:
             raise InvalidInput("the specimen is not part of this match", field="specimen")
         fresh = _sample_from_profile(dict(roles)[role].kind, profile, "RETEST").profile()
-        genotypes = {r: _decrypt_profile(session, crypto, s) for r, s in roles}
+        genotypes = {r: _computable_profile(session, crypto, s) for r, s in roles}
         stored = genotypes[role]
-        genotypes[role] = fresh
+        genotypes[role] = idx.computable(fresh)
         settings = settings_of(match)
         result = recompute(
             match.relationship,
@@ -803,7 +814,9 @@ def retest(
             inconsistent_loci=result.inconsistent_loci,
             match_class=cls,
             agrees=cls == match.match_class,
-            discordant_loci=sum(1 for x in fresh.keys() & stored.keys() if fresh[x] != stored[x]),
+            discordant_loci=sum(
+                1 for x in genotypes[role].keys() & stored.keys() if fresh[x] != stored[x]
+            ),
             engine_version=result.engine_version,
             settings=match.settings,
             created_by_id=actor.user_id,
