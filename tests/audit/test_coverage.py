@@ -76,11 +76,17 @@ def test_every_operation_allowed_and_denied_leaves_a_complete_record(app, login,
                 assert anonymous or event.actor_unit, f"{op['id']} as {persona}: no unit"
             public = op["needs"] == "public"
             allowed = public or (
-                not anonymous and oracle.expected_status(op, who[persona], target) < 300
+                not anonymous
+                and oracle.expected_status(op, who[persona], target) == op.get("ok_status", 200)
             )
             seen.setdefault(op["id"], set()).add("allowed" if allowed else "denied")
             outcome = {e.outcome for e in events}
-            assert outcome == ({"success"} if allowed else {"denied"}), (op["id"], persona)
+            if allowed and op["method"] != "GET":
+                # A write changes its target for the personas after it (a second deactivation
+                # meets a conflict); the exact statuses are the matrix's (tests/access).
+                assert outcome in ({"success"}, {"failed"}), (op["id"], persona)
+            else:
+                assert outcome == ({"success"} if allowed else {"denied"}), (op["id"], persona)
     public_ops = {op["id"] for op in oracle.SPEC["operations"] if op["needs"] == "public"}
     not_both = sorted(
         k for k, v in seen.items() if v != {"allowed", "denied"} and k not in public_ops
